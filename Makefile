@@ -1,0 +1,47 @@
+# ocfsx top level: userspace through CMake, ocfsx.ko through Kbuild, tests, demo.
+# Every target installs missing Debian packages first (scripts/deps.sh).
+SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
+BUILD ?= build
+JOBS ?= $(shell nproc)
+WERROR := $(if $(CI),ON,OFF)
+# Recursive on purpose: evaluated in recipes, after 'deps' has run.
+KVER = $(shell scripts/kver)
+KDIR = /lib/modules/$(KVER)/build
+
+.PHONY: all deps userspace module fixtures unit vm-test test demo clean
+
+all: userspace module
+
+deps:
+	@scripts/deps.sh
+
+userspace: deps
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCFSX_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(BUILD)/release -j$(JOBS)
+
+module: deps
+	@$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)/kernel modules
+
+# Test-only kernel modules shipped in the VM image (never installed).
+fixtures: module
+	@$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)/tests/vm/fixtures/crashmod modules
+
+# Unit tests build separately with ASan+UBSan.
+unit: deps
+	@cmake -S . -B $(BUILD)/sanitize -DCMAKE_BUILD_TYPE=Debug -DOCFSX_SANITIZE=ON -DOCFSX_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(BUILD)/sanitize -j$(JOBS)
+	@cd $(BUILD)/sanitize && ctest --output-on-failure -j$(JOBS)
+
+vm-test: all fixtures
+	@tests/vm/run-all
+
+test: unit vm-test
+
+demo: all
+	@vm-harness/ocfsx-vm run vm-harness/scenarios/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/fixtures/crashmod clean
