@@ -9,7 +9,7 @@ base_pkgs=(
 	linux-image-amd64 linux-headers-amd64 kmod
 	qemu-system-x86 qemu-utils busybox-static cpio gzip
 )
-bench_pkgs=(ocfs2-tools fio fs-mark dbench stress-ng postmark bonnie++)
+bench_pkgs=(ocfs2-tools bc fio fsmark dbench stress-ng postmark bonnie++)
 
 pkgs=("${base_pkgs[@]}")
 [ "${1:-base}" = bench ] && pkgs+=("${bench_pkgs[@]}")
