@@ -3,20 +3,32 @@
  * ocfsx module entry: brings the subsystems (cluster stack, DLM,
  * filesystem) up in dependency order and takes them down in reverse.
  */
+#define pr_fmt(fmt) "ocfsx: " fmt
+
 #include <linux/init.h>
 #include <linux/module.h>
+
+#include "cluster/nodemanager.h"
+/* Included for its static layout checks: the kernel must agree with them. */
+#include "ocfsx_fs.h"
 
 #define OCFSX_MODULE_VERSION "0.1"
 
 static int __init ocfsx_init(void)
 {
-	pr_info("ocfsx: module loaded (version %s)\n", OCFSX_MODULE_VERSION);
+	int ret;
+
+	ret = ocfsx_nm_init();
+	if (ret)
+		return ret;
+	pr_info("module loaded (version %s)\n", OCFSX_MODULE_VERSION);
 	return 0;
 }
 
 static void __exit ocfsx_exit(void)
 {
-	pr_info("ocfsx: module unloaded\n");
+	ocfsx_nm_exit();
+	pr_info("module unloaded\n");
 }
 
 module_init(ocfsx_init);
