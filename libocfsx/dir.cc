@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ocfsx/endian.h"
@@ -446,6 +448,7 @@ Result<DirEntry> LookupDir(const DirContext& ctx, const Inode& dir, std::string_
       if (child->level() + 1 != n.level()) return CorruptError(DirWhere(dir.blkno()) + ": dx tree levels are inconsistent");
       n = std::move(child).value();
     }
+    std::unordered_set<uint64_t> visited;  // a damaged chain must not loop forever
     for (;;) {
       for (uint32_t i = 0; i < n.count() && !found; i++) {
         if (Le64(n.ents()[i].dx_hash) != hash) continue;
@@ -455,6 +458,7 @@ Result<DirEntry> LookupDir(const DirContext& ctx, const Inode& dir, std::string_
       }
       uint64_t next = Le64(n.hdr()->dn_next);
       if (found || next == 0) break;
+      if (!visited.insert(next).second) return CorruptError(DirWhere(dir.blkno()) + ": dx leaf chain loops at block " + std::to_string(next));
       auto nx = ReadDxNode(io, dir.blkno(), next, false);
       if (!nx.ok()) return nx.status();
       if (nx->count() == 0 || Le64(nx->ents()[0].dx_hash) != hash) break;
@@ -586,12 +590,15 @@ Status WalkDxLeaves(const DirContext& ctx, const Inode& dir, const std::function
     if (n.count() == 0) return CorruptError(DirWhere(dir.blkno()) + ": empty interior dx node");
     auto c = ReadDxNode(*ctx.io, dir.blkno(), Le64(n.ents()[0].dx_blkno), false);
     if (!c.ok()) return c.status();
+    if (c->level() + 1 != n.level()) return CorruptError(DirWhere(dir.blkno()) + ": dx tree levels are inconsistent");
     n = std::move(c).value();
   }
+  std::unordered_set<uint64_t> visited;  // a damaged chain must not loop forever
   for (;;) {
     for (uint32_t i = 0; i < n.count(); i++) OCFSX_RETURN_IF_ERROR(fn(Le64(n.ents()[i].dx_hash), Le64(n.ents()[i].dx_blkno)));
     uint64_t next = Le64(n.hdr()->dn_next);
     if (next == 0 || n.root) break;
+    if (!visited.insert(next).second) return CorruptError(DirWhere(dir.blkno()) + ": dx leaf chain loops at block " + std::to_string(next));
     auto c = ReadDxNode(*ctx.io, dir.blkno(), next, false);
     if (!c.ok()) return c.status();
     n = std::move(c).value();

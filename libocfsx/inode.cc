@@ -67,6 +67,19 @@ Result<Inode> Inode::Read(const MetaIo& io, uint64_t blkno) {
   uint32_t xs = Le16(in.raw().i_xattr_inline_size);
   if (xs % 8 || OCFSX_INODE_BODY_OFFSET + xs > io.block_size())
     return CorruptError(InodeWhere(blkno) + ": inline xattr size " + std::to_string(xs) + " does not fit the block");
+  // Every body reader may then rely on its fixed header being inside the
+  // block; only the records after it need their own bounds.
+  size_t need = 0;
+  switch (in.body_format()) {
+    case OCFSX_BODY_EXTENTS: need = sizeof(ocfsx_extent_hdr); break;
+    case OCFSX_BODY_CHAINS: need = sizeof(ocfsx_chain_table); break;
+    case OCFSX_BODY_LOCAL_ALLOC: need = sizeof(ocfsx_local_alloc); break;
+    case OCFSX_BODY_DEALLOC_LOG: need = sizeof(ocfsx_dealloc_log); break;
+    default: break;
+  }
+  if (in.body_size() < need)
+    return CorruptError(InodeWhere(blkno) + ": body of " + std::to_string(in.body_size()) + " bytes is too small for body format " +
+                        std::to_string(in.body_format()));
   return in;
 }
 
@@ -113,7 +126,8 @@ Status ForEachExtent(const MetaIo& io, const Inode& inode, const std::function<S
                      const std::function<Status(uint64_t, const ocfsx_extent_block&)>& on_block) {
   if (inode.body_format() != OCFSX_BODY_EXTENTS)
     return InvalidError(InodeWhere(inode.blkno()) + ": body format " + std::to_string(inode.body_format()) + " has no extents");
-  if (Le16(inode.extent_root()->eh_capacity) > ocfsx_inode_extent_recs(inode.block_size(), 0))
+  if (Le16(inode.extent_root()->eh_capacity) >
+      ocfsx_inode_extent_recs(inode.block_size(), Le16(inode.raw().i_xattr_inline_size)))
     return CorruptError(InodeWhere(inode.blkno()) + ": extent root capacity too large");
   return WalkNode(io, inode.blkno(), inode.extent_root(), inode.extent_recs(), 0, true, OCFSX_MAX_FILE_CLUSTERS, on_leaf,
                   on_block);
