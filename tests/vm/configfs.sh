@@ -3,8 +3,10 @@
 # checks the live tree against configfs-schema/ocfsx.schema, makes sure
 # check-live.sh itself catches a broken tree, tries writes that must be
 # refused (each: the right errno, the value unchanged, one "ocfsx:" kernel
-# line saying why), tears the tree down and reloads the module.
-# vm: nodes=3 timeout=300
+# line saying why), tears the tree down and reloads the module. Then the
+# same cluster again through o2cbx as a user would: cluster.conf built with
+# add-cluster/add-node, online, status, the seeds' traps, offline, unload, load.
+# vm: nodes=3 timeout=420
 . /lib/ocfsx/lib.sh
 
 CFG=/sys/kernel/config/ocfsx
@@ -317,4 +319,72 @@ check "fresh cluster and node read their defaults" check_live
 check "rmdir node after reload" rmdir "$N/$ME"
 check "rmdir cluster after reload" rmdir "$CL"
 check "rmmod ocfsx again" rmmod ocfsx
+barrier reloaded
+
+# --- the same cluster through o2cbx, as a user sets it up (seeds 000, 004) ----
+export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
+CONF=/etc/ocfsx/cluster.conf
+OCL=webcl
+# refused MESSAGE-PATTERN CMD...: CMD must fail with one line matching the pattern.
+refused() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "accepted: $*"
+	fi
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "more than one line from: $*: $out"
+	echo "$out" | grep -Eq "$want" || fail "unexpected error from $*: $out"
+	echo "ok: refused: $out"
+}
+check "o2cbx add-cluster $OCL" o2cbx add-cluster "$OCL"
+for i in 1 2 3; do
+	check "o2cbx add-node node$i" o2cbx add-node "$OCL" "node$i" --ip "$(node_ip "$i")" --number "$i"
+done
+check "cluster.conf holds three node stanzas" [ "$(grep -c '^node:' "$CONF")" = 3 ]
+refused 'cluster name' o2cbx add-cluster 'bad name!'
+refused 'number 2' o2cbx add-node "$OCL" node9 --ip 10.77.0.9 --number 2
+refused 'ocfsx module not loaded' o2cbx register-cluster "$OCL"
+if st=$(o2cbx status); then
+	fail "o2cbx status exited 0 with the module unloaded"
+fi
+echo "$st" | grep -qF 'Module "ocfsx": Not loaded' || fail "o2cbx status: $st"
+if o2cbx cluster-status "$OCL" >/dev/null 2>&1; then
+	fail "cluster-status says online before online"
+fi
+barrier o2cbx-config
+
+check "o2cbx online $OCL" o2cbx online "$OCL"
+check "o2cbx cluster-status: online" o2cbx cluster-status "$OCL"
+st=$(o2cbx status)
+echo "$st"
+for want in 'Module "ocfsx": Loaded' 'Filesystem "configfs": Mounted' "Cluster \"$OCL\": Online" \
+	"Local node: node$OCFSX_NODE (number $OCFSX_NODE)" 'Nodes: 3' 'Heartbeat dead threshold: 5' \
+	'Network idle timeout: 4000 ms' 'Heartbeat mode: Local'; do
+	echo "$st" | grep -qF "$want" || fail "o2cbx status lacks '$want'"
+done
+live=""
+for i in 1 2 3; do
+	live="$live cluster/$OCL/node/node$i/num=$i cluster/$OCL/node/node$i/ipv4_address=$(node_ip "$i")"
+done
+check "tree registered by o2cbx matches the schema" check_live $live "cluster/$OCL/node/node$OCFSX_NODE/local=1"
+check "o2cbx online again is a no-op" o2cbx online "$OCL"
+# Seed 004's trap: no node in cluster.conf matches this host.
+cp "$CONF" /tmp/conf.bak
+sed -i "s/name = node$OCFSX_NODE\$/name = node$OCFSX_NODE.other.test/" "$CONF"
+check "o2cbx offline $OCL" o2cbx offline "$OCL"
+refused "no node .* matches this host" o2cbx online "$OCL"
+cp /tmp/conf.bak "$CONF"
+check "o2cbx online after fixing cluster.conf" o2cbx online "$OCL"
+barrier o2cbx-online
+
+check "o2cbx offline $OCL" o2cbx offline "$OCL"
+if o2cbx cluster-status "$OCL" >/dev/null 2>&1; then
+	fail "cluster-status says online after offline"
+fi
+check "o2cbx unload" o2cbx unload
+check "ocfsx unloaded by o2cbx" sh -c '! grep -q "^ocfsx " /proc/modules'
+check "o2cbx load (module reload)" o2cbx load
+check "o2cbx online after reload" o2cbx online "$OCL"
+check "o2cbx unload from online" o2cbx unload
+check "ocfsx unloaded again" sh -c '! grep -q "^ocfsx " /proc/modules'
 barrier done
