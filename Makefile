@@ -9,7 +9,7 @@ WERROR := $(if $(CI),ON,OFF)
 KVER = $(shell scripts/kver)
 KDIR = /lib/modules/$(KVER)/build
 
-.PHONY: all deps userspace module fixtures unit vm-test test demo bench-tools clean
+.PHONY: all deps userspace module fixtures unit vm-test test demo bench-tools install clean
 
 all: userspace module
 
@@ -40,6 +40,11 @@ test: unit vm-test
 
 demo: all
 	@vm-harness/ocfsx-vm run vm-harness/scenarios/demo.sh
+
+install: all
+	@cmake --install $(BUILD)/release
+	install -D -m 0644 kernel/ocfsx.ko /lib/modules/$(KVER)/extra/ocfsx.ko
+	depmod -a $(KVER)
 
 # Benchmarks: figures, never pass/fail on speed.
 bench-tools: userspace
