@@ -8,7 +8,10 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+#include "cluster/heartbeat.h"
+#include "cluster/net.h"
 #include "cluster/nodemanager.h"
+#include "cluster/quorum.h"
 /* Included for its static layout checks: the kernel must agree with them. */
 #include "ocfsx_fs.h"
 
@@ -18,16 +21,36 @@ static int __init ocfsx_init(void)
 {
 	int ret;
 
-	ret = ocfsx_nm_init();
+	ret = ocfsx_quorum_init();
 	if (ret)
 		return ret;
+	ret = ocfsx_heartbeat_init();
+	if (ret)
+		goto out_quorum;
+	ret = ocfsx_net_init();
+	if (ret)
+		goto out_hb;
+	ret = ocfsx_nm_init();
+	if (ret)
+		goto out_net;
 	pr_info("module loaded (version %s)\n", OCFSX_MODULE_VERSION);
 	return 0;
+
+out_net:
+	ocfsx_net_exit();
+out_hb:
+	ocfsx_heartbeat_exit();
+out_quorum:
+	ocfsx_quorum_exit();
+	return ret;
 }
 
 static void __exit ocfsx_exit(void)
 {
 	ocfsx_nm_exit();
+	ocfsx_net_exit();
+	ocfsx_heartbeat_exit();
+	ocfsx_quorum_exit();
 	pr_info("module unloaded\n");
 }
 

@@ -80,6 +80,15 @@ void ocfsx_nm_node_put(struct ocfsx_nm_node *node);
 int ocfsx_nm_node_info(struct ocfsx_nm_node *node,
 		       struct ocfsx_nm_node_info *info);
 
+/* Cluster key: 16..64 bytes written as hex to cluster/<name>/key. */
+#define OCFSX_NM_KEY_MAX	64
+
+/*
+ * Copies the cluster key into key[OCFSX_NM_KEY_MAX] and returns its length,
+ * 0 when no key is set, or -ENOENT when no cluster exists.
+ */
+int ocfsx_nm_cluster_key(u8 *key);
+
 int ocfsx_nm_init(void);
 void ocfsx_nm_exit(void);
 
