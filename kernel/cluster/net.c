@@ -887,8 +887,8 @@ static void conn_attach(struct net_conn *c)
 	nn->failures = 0;
 	nn->last_log[0] = 0;
 	spin_unlock(&nn->lock);
-	pr_info("connection %s node %u (%pI4) up%s%s\n",
-		c->outgoing ? "to" : "from", c->node, &c->peer_addr,
+	pr_info("connection %s %pI4 (node %u) up%s%s\n",
+		c->outgoing ? "to" : "from", &c->peer_addr, c->node,
 		net.key_len ? ", cluster key proven" : "",
 		old ? ", replacing the previous one" : "");
 	if (old) {

@@ -94,7 +94,7 @@ tcp=$(awk '$4 == "01" && ($2 ~ /:1E61$/ || $3 ~ /:1E61$/)' /proc/net/tcp | wc -l
 check "/proc/net/tcp: 2 established connections on port 7777 (found $tcp)" [ "$tcp" = 2 ]
 for p in $(peers); do
 	if [ "$p" -gt "$ME" ]; then dir=to; else dir=from; fi
-	wait_log "ocfsx: net: connection $dir node $p ($(node_ip "$p")) up" 5
+	wait_log "ocfsx: net: connection $dir $(node_ip "$p") (node $p) up" 5
 	check "ping node $p" sh -c "echo 'ping $p' >$DBG"
 	wait_log "ping node $p: status 0, 11 bytes echoed," 5
 done
@@ -139,7 +139,7 @@ build alpha "$K1"
 check "key fingerprint reads $FP1" [ "$(cat $CFG/cluster/alpha/key)" = "$FP1" ]
 all_up
 for p in $(peers); do
-	wait_log "(node $p) up, cluster key proven" 5
+	wait_log "$(node_ip "$p") (node $p) up, cluster key proven" 5
 	check "ping node $p with a key" sh -c "echo 'ping $p' >$DBG"
 done
 barrier keyed
