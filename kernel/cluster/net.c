@@ -655,7 +655,9 @@ static int conn_handshake(struct net_conn *c)
 		if (!c->outgoing) {
 			u32 sender = be32_to_cpu(theirs->sender);
 
-			if (sender < OCFSX_NM_MAX_NODES && sender != net.local)
+			/* Lines and state go to a node only if it is that node. */
+			if (sender != net.local &&
+			    node_matches(sender, c->peer_addr, why, sizeof(why)))
 				c->node = sender;
 		}
 		ok = hello_check(c, theirs, why, sizeof(why));
