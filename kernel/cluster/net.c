@@ -358,6 +358,9 @@ static int conn_recv(struct net_conn *c, void *buf, size_t len,
 			node_count(c, false, ret, false);
 			continue;
 		}
+		/* Our own stop shuts the socket down: not the peer's doing. */
+		if (!net_running())
+			return -ESHUTDOWN;
 		if (ret == 0)
 			return -ECONNRESET;
 		if (ret != -EAGAIN && ret != -EINTR)

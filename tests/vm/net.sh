@@ -17,7 +17,9 @@ FP1=9ffbc98cd73bec86
 K2=ffeeddccbbaa99887766554433221100
 FP2=811407f10d6c0f49
 
-# build NAME [KEY]: the 3-node cluster NAME with this node local.
+# build NAME [KEY]: the 3-node cluster NAME with this node local. The
+# local node goes online first, so the peers are found by the rescan of
+# nodes added while online.
 build() {
 	cl=$CFG/cluster/$1
 	mkdir "$cl" || fail "mkdir cluster $1"
@@ -25,12 +27,14 @@ build() {
 	if [ -n "${2:-}" ]; then
 		echo "$2" >"$cl/key" || fail "writing the key refused"
 	fi
-	for i in 1 2 3; do
+	for i in $ME $(peers); do
 		mkdir "$cl/node/node$i"
 		echo "$i" >"$cl/node/node$i/num"
 		node_ip "$i" >"$cl/node/node$i/ipv4_address"
+		if [ "$i" = "$ME" ]; then
+			echo 1 >"$cl/node/node$ME/local" || fail "local 1 refused"
+		fi
 	done
-	echo 1 >"$cl/node/node$ME/local" || fail "local 1 refused"
 }
 
 # teardown NAME: offline, and the cluster removed.
@@ -80,10 +84,33 @@ all_up() {
 	done
 }
 
-# --- all pairs connect ---------------------------------------------------------
 check "insmod ocfsx.ko" insmod /lib/ocfsx/ocfsx.ko
 grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
 check "debugfs file $DBG" [ -e "$DBG" ]
+
+# --- the key attribute -----------------------------------------------------------
+KC=$CFG/cluster/keytest
+mkdir "$KC"
+check "key is mode 600" [ "$(stat -c %a "$KC/key")" = 600 ]
+for bad in abc 0123456789abcdef0123456789abcde 0123456789abcdef0123456789abcdeg \
+	"$K1$K1$K1" "${K1}0"; do
+	dmesg -c >/dev/null
+	if echo "$bad" >"$KC/key" 2>/dev/null; then
+		fail "key '$bad' accepted"
+	fi
+	check "key of ${#bad} characters refused with one line" \
+		[ "$(dmesg | grep -cF "ocfsx: cluster \"keytest\": key refused: ${#bad} characters are not 32..128 hex digits")" = 1 ]
+	check "... which does not show the value" sh -c "! dmesg | grep -qF -- '$bad'"
+	check "... and the key stays unset" [ -z "$(cat "$KC/key")" ]
+done
+check "a 64-byte key is accepted" sh -c "echo $K1$K1 >$KC/key"
+check "an uppercase 16-byte key is accepted" sh -c "echo FFEEDDCCBBAA99887766554433221100 >$KC/key"
+check "its fingerprint reads $FP2" [ "$(cat "$KC/key")" = "$FP2" ]
+check "an empty line clears the key" sh -c "echo >$KC/key"
+check "a cleared key reads nothing" [ -z "$(cat "$KC/key")" ]
+rmdir "$KC"
+
+# --- all pairs connect ---------------------------------------------------------
 dmesg -c >/dev/null
 build alpha
 check "no key: key reads nothing" [ -z "$(cat $CFG/cluster/alpha/key)" ]
