@@ -996,6 +996,9 @@ static ssize_t nm_cluster_key_store(struct config_item *item,
 		return -EINVAL;
 	}
 	mutex_lock(&nm_mutex);
+	/* Writing the key it already has succeeds, as for every attribute. */
+	if (c->key_len == digits / 2 && !memcmp(c->key, key, c->key_len))
+		goto out;
 	if (c->local) {
 		pr_err("cluster \"%s\": key refused: the key cannot change while the cluster is online (local node \"%s\"); write 0 to its local first\n",
 		       cluster_name(c), config_item_name(&c->local->item));

@@ -133,6 +133,7 @@ for p in $(peers); do
 done
 check "ping of a node that is not connected fails" sh -c "! echo 'ping 9' >$DBG 2>/dev/null"
 check "key cannot change while online" sh -c "! echo $K1 >$CFG/cluster/alpha/key 2>/dev/null"
+check "writing the same (empty) key while online succeeds" sh -c "echo >$CFG/cluster/alpha/key"
 barrier connected
 
 # --- another cluster name: refused, one line on each side -------------------------
@@ -169,6 +170,9 @@ for p in $(peers); do
 	wait_log "$(node_ip "$p") (node $p) up, cluster key proven" 5
 	check "ping node $p with a key" sh -c "echo 'ping $p' >$DBG"
 done
+check "writing the same key while online succeeds" sh -c "echo $K1 >$CFG/cluster/alpha/key"
+check "another key while online is refused" sh -c "! echo $K2 >$CFG/cluster/alpha/key 2>/dev/null"
+check "... and the fingerprint stays $FP1" [ "$(cat $CFG/cluster/alpha/key)" = "$FP1" ]
 barrier keyed
 
 # --- node 3 with another key, then with none: refused ----------------------------
