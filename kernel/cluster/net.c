@@ -1376,7 +1376,8 @@ void ocfsx_net_stop(void)
 /* ----------------------------------------------------------------------
  * Test support: an echo message type and a debugfs file
  * (/sys/kernel/debug/ocfsx_net): reading lists every configured node's
- * connection, writing "ping N" sends an echo to node N and logs the result.
+ * connection, writing "ping N" sends an echo to node N and "send N TYPE
+ * LEN" LEN zero bytes of any type; both log the answer.
  */
 
 static int net_ping_handler(u32 from, u16 type, u32 key, const void *data,
@@ -1423,13 +1424,37 @@ static ssize_t net_debug_read(struct file *file, char __user *ubuf,
 	return ret;
 }
 
+/* "send N TYPE LEN": LEN bytes to (TYPE, key 0) on node N; logs the status. */
+static int net_debug_send(u32 node, u32 type, u32 len)
+{
+	size_t reply_len = 64;
+	int status = 0, ret;
+	u8 *buf;
+
+	/* A len over the limit is refused by ocfsx_net_send_msg() unread. */
+	buf = kzalloc(max_t(u32, min_t(u32, len, OCFSX_NET_MAX_PAYLOAD),
+			    reply_len), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = ocfsx_net_send_msg(node, type, 0, buf, len, &status, buf,
+				 &reply_len);
+	kfree(buf);
+	if (ret)
+		pr_info("send to node %u: type 0x%04x, %u bytes: not sent or no answer (error %d)\n",
+			node, type, len, ret);
+	else
+		pr_info("send to node %u: type 0x%04x, %u bytes: status %d, %zu bytes back\n",
+			node, type, len, status, reply_len);
+	return ret;
+}
+
 static ssize_t net_debug_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	static const char payload[] = "ocfsx ping";
-	char cmd[32], reply[sizeof(payload)];
+	char cmd[48], reply[sizeof(payload)];
 	size_t reply_len = sizeof(reply);
-	unsigned int node;
+	unsigned int node, type, len;
 	int status = 0, ret;
 	ktime_t t0;
 
@@ -1438,8 +1463,13 @@ static ssize_t net_debug_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(cmd, ubuf, count))
 		return -EFAULT;
 	cmd[count] = 0;
+	if (sscanf(cmd, "send %u %i %u", &node, &type, &len) == 3 &&
+	    type <= U16_MAX) {
+		ret = net_debug_send(node, type, len);
+		return ret ? ret : count;
+	}
 	if (sscanf(cmd, "ping %u", &node) != 1) {
-		pr_err("debugfs ocfsx_net: \"%*pE\" is not \"ping N\"\n",
+		pr_err("debugfs ocfsx_net: \"%*pE\" is neither \"ping N\" nor \"send N TYPE LEN\"\n",
 		       (int)strcspn(cmd, "\n"), cmd);
 		return -EINVAL;
 	}
