@@ -23,7 +23,7 @@ FP2=811407f10d6c0f49
 build() {
 	cl=$CFG/cluster/$1
 	mkdir "$cl" || fail "mkdir cluster $1"
-	echo "$IDLE_MS" >"$cl/idle_timeout_ms"
+	echo "${BUILD_IDLE_MS:-$IDLE_MS}" >"$cl/idle_timeout_ms"
 	if [ -n "${2:-}" ]; then
 		echo "$2" >"$cl/key" || fail "writing the key refused"
 	fi
@@ -218,6 +218,22 @@ else
 	wait_log "connection to $(node_ip 3) (node 3) refused: we have a cluster key and the peer has none" 60
 fi
 barrier nokey-done
+
+# --- node 3 with another idle timeout: refused ------------------------------------
+dmesg -c >/dev/null
+barrier idle-start
+if [ "$ME" = 3 ]; then
+	teardown alpha
+	BUILD_IDLE_MS=5000
+	build alpha "$K1"
+	BUILD_IDLE_MS=
+	for p in 1 2; do
+		wait_log "connection from $(node_ip $p) (node $p) refused: idle_timeout_ms $IDLE_MS differs from ours 5000; set the same timeouts on every node (/etc/default/o2cbx)" 60
+	done
+else
+	wait_log "connection to $(node_ip 3) (node 3) refused: idle_timeout_ms 5000 differs from ours $IDLE_MS; set the same timeouts on every node (/etc/default/o2cbx)" 60
+fi
+barrier idle-done
 if [ "$ME" = 3 ]; then
 	teardown alpha
 	build alpha "$K1"
