@@ -324,6 +324,15 @@ Result<AllocatedBlock> OfflineSpace::AllocMetaBlock() {
     auto run = global_->AllocRun(cpg, cpg);
     if (!run.ok()) return run.status();
     uint64_t first = Le64(global_->group(run->group).gd()->gd_first_cluster) + run->bit;
+    // The clusters may hold anything an earlier user left, including blocks
+    // that still verify as metadata; readers that scan a group (fsck, the
+    // kernel's inode scans) must find its free blocks empty.
+    const uint32_t cbits = io_.geometry().cbits;
+    Status zs = io_.device()->ZeroRange(first << cbits, uint64_t{cpg} << cbits);
+    if (!zs.ok()) {
+      (void)global_->ClearBits(run->group, run->bit, run->count);
+      return zs.WithContext("cannot initialise a new group of allocator inode " + std::to_string(meta_->inode().blkno()));
+    }
     uint32_t c = meta_->chains_used() < meta_->chain_capacity()
                      ? meta_->chains_used()
                      : static_cast<uint32_t>(meta_->group_count() % meta_->chain_capacity());

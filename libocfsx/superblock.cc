@@ -127,15 +127,21 @@ Status Superblock::WriteAt(MetaIo& io, uint64_t blkno) {
   raw().s_hdr.bh_owner = 0;
   raw().s_hdr.bh_alloc_slot = Le16(OCFSX_SLOT_NONE);
   raw().s_hdr.bh_last_writer = Le16(OCFSX_SLOT_NONE);
-  return io.Write(blkno, OCFSX_BT_SUPER, buf_.data());
+  Status st = io.Write(blkno, OCFSX_BT_SUPER, buf_.data());
+  // io.Write stamped the block for where it went. For a backup that stamp
+  // must not stay in memory: the in-memory copy keeps the self-reference and
+  // checksum of blkno(), so writing or comparing it as that block afterwards
+  // stays right.
+  if (blkno != blkno_) io.Stamp(blkno_, OCFSX_BT_SUPER, buf_.data());
+  return st;
 }
 
 Status Superblock::WriteAll(MetaIo& io) {
-  for (uint64_t b : BackupBlknos()) OCFSX_RETURN_IF_ERROR(WriteAt(io, b));
-  // Primary last, so the in-memory copy ends up describing the primary.
-  OCFSX_RETURN_IF_ERROR(WriteAt(io, ocfsx_super_blkno(raw().s_blocksize_bits)));
+  // From here on the in-memory copy describes the primary, even when it was
+  // read from a backup.
   blkno_ = ocfsx_super_blkno(raw().s_blocksize_bits);
-  return Status();
+  for (uint64_t b : BackupBlknos()) OCFSX_RETURN_IF_ERROR(WriteAt(io, b));
+  return WriteAt(io, blkno_);
 }
 
 std::string Superblock::FeatureString() const {
