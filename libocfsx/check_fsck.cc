@@ -12,8 +12,9 @@
 
 #include "check_internal.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/journal_io.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx::check {
 
@@ -504,28 +505,8 @@ void Checker::CheckJournals() {
       ext.push_back(e);
     }
     const uint64_t nblocks = in->size() / bs_;
-    auto map = [&, ext](uint64_t jb) -> uint64_t {
-      uint64_t b = jb < nblocks ? MapBlockInExtents(ext, geo_, jb) : 0;
-      return b < geo_.blocks() ? b : 0;
-    };
-    jbd2::JournalIo jio;
-    jio.read = [&, map](uint64_t jb, void* buf) -> Status {
-      uint64_t b = map(jb);
-      if (!b) return CorruptError(where + ": block " + std::to_string(jb) + " is not mapped");
-      return dev_->ReadBlocks(b, bs_, buf);
-    };
-    jio.write = [&, map](uint64_t jb, const void* buf) -> Status {
-      uint64_t b = map(jb);
-      if (!b) return CorruptError(where + ": block " + std::to_string(jb) + " is not mapped");
-      if (!writable()) return Status();
-      return dev_->WriteBlocks(b, bs_, buf);
-    };
-    jio.write_fs = [&](uint64_t fsb, const void* buf) -> Status {
-      if (fsb == 0 || fsb >= geo_.blocks()) return CorruptError(where + ": replay target " + std::to_string(fsb) + " is outside the volume");
-      if (!writable()) return Status();
-      return dev_->WriteBlocks(fsb, bs_, buf);
-    };
-    jio.size_blocks = nblocks;
+    jbd2::JournalIo jio = MapJournal(dev_.get(), geo_, std::move(ext), nblocks, where,
+                                     writable() ? JournalWrites::kWrite : JournalWrites::kDiscard);
     const bool dirty_flag = Le32(in->raw().ij_flags) & OCFSX_JOURNAL_F_DIRTY;
     auto info = jbd2::ReadSuperblock(jio, bs_);
     bool mark_clean = false;

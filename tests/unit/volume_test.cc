@@ -16,7 +16,7 @@
 #include "ocfsx/device.h"
 #include "ocfsx/dir.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 #include "ocfsx/volume.h"
 #include "testutil_fs.h"
 
@@ -84,7 +84,7 @@ TEST_CASE("metadata block round trip and checksum failures", "[block]") {
     in.data()[bs - 1] ^= 1;
     REQUIRE(v.dev->WriteBlocks(100, bs, in.data()).ok());
     Status st = v.io->Read(100, OCFSX_BT_INODE, in.data());
-    CHECK(IsCorruptStatus(st));
+    CHECK(st.corrupt());
     CHECK_THAT(st.message(), Catch::Contains("block 100 (inode): bad checksum (stored 0x"));
     CHECK_THAT(st.message(), Catch::Contains(", computed 0x"));
 
@@ -205,7 +205,7 @@ TEST_CASE("directories: inline then blocks then 5000 names through the index", "
   }
   CHECK(dir.body_format() == OCFSX_BODY_EXTENTS);
   CHECK(Le64(dir.raw().i_dx_root) != 0);
-  CHECK(IsAlreadyExistsLike(AddDirEntry(ctx, dir, "file-0-entry", 1, OCFSX_FT_REG, space)));
+  CHECK(AddDirEntry(ctx, dir, "file-0-entry", 1, OCFSX_FT_REG, space).err() == EEXIST);
   CHECK_FALSE(AddDirEntry(ctx, dir, "a/b", 1, OCFSX_FT_REG, space).ok());
   REQUIRE(space.Flush().ok());
 
@@ -229,7 +229,7 @@ TEST_CASE("directories: inline then blocks then 5000 names through the index", "
   }
   auto miss = LookupDir(ctx, *again, "no-such-name");
   REQUIRE_FALSE(miss.ok());
-  CHECK(StatusErrno(miss.status()) == ENOENT);
+  CHECK(miss.status().err() == ENOENT);
   size_t leaves = 0;
   uint64_t prev = 0;
   REQUIRE(WalkDxLeaves(ctx, *again, [&](uint64_t h, uint64_t) {
