@@ -177,7 +177,7 @@ int Checker::OpenAndReadSuper() {
   dopts.writable = writable_;
   auto dev = Device::Open(path_, dopts);
   if (!dev.ok()) {
-    out_ << "fsck.ocfsx: " << dev.status().message() << "\n";
+    err_ << "fsck.ocfsx: " << dev.status().message() << "\n";
     return kExitOperational;
   }
   dev_ = std::move(dev).value();
@@ -192,7 +192,7 @@ int Checker::OpenAndReadSuper() {
       sb_ = std::move(sb).value();
     } else if (!st.corrupt()) {
       // Unsupported revision or features: not ours to touch.
-      out_ << "fsck.ocfsx: " << path_ << ": " << st.message() << "\n";
+      err_ << "fsck.ocfsx: " << path_ << ": " << st.message() << "\n";
       return kExitOperational;
     } else {
       primary_err = st.message();
@@ -237,7 +237,9 @@ int Checker::OpenAndReadSuper() {
       }
     }
     if (!sb_) {
-      out_ << "fsck.ocfsx: " << (recognisable ? "" : path_ + ": ") << primary_err
+      // Device errors name the path already; format errors do not.
+      const bool named = primary_err.rfind(path_ + ":", 0) == 0;
+      err_ << "fsck.ocfsx: " << (named ? "" : path_ + ": ") << primary_err
            << (recognisable ? " (no usable backup superblock)" : "") << "\n";
       return recognisable ? kExitUncorrected : kExitOperational;
     }
@@ -248,7 +250,7 @@ int Checker::OpenAndReadSuper() {
   // Everything below sizes memory from s_clusters, which Validate() bounded
   // by the device size; refuse absurd counts anyway.
   if (geo_.clusters > (1ULL << 36)) {
-    out_ << "fsck.ocfsx: " << path_ << ": " << geo_.clusters << " clusters are more than this fsck can hold in memory\n";
+    err_ << "fsck.ocfsx: " << path_ << ": " << geo_.clusters << " clusters are more than this fsck can hold in memory\n";
     return kExitOperational;
   }
   io_ = std::make_unique<MetaIo>(dev_.get(), geo_, sb_->fs_generation());
@@ -362,7 +364,7 @@ int Checker::CheckHeartbeat() {
   }
   if (live.empty()) return 0;
   if (!opts_.ignore_heartbeat) {
-    out_ << "fsck.ocfsx: " << path_ << ": live heartbeat from node" << (live.find(',') != std::string::npos ? "s " : " ")
+    err_ << "fsck.ocfsx: " << path_ << ": live heartbeat from node" << (live.find(',') != std::string::npos ? "s " : " ")
          << live << ": the volume is in use; unmount it everywhere (or use -F)\n";
     return kExitOperational;
   }
@@ -627,7 +629,7 @@ Report Checker::Run() {
     return res;
   }
   if (sb_->unknown_ro_compat()) {
-    out_ << "fsck.ocfsx: " << path_ << ": unsupported read-only-compatible features " << Hex64(sb_->unknown_ro_compat())
+    err_ << "fsck.ocfsx: " << path_ << ": unsupported read-only-compatible features " << Hex64(sb_->unknown_ro_compat())
          << "; this fsck is too old for the volume\n";
     res.exit_code = kExitOperational;
     return res;

@@ -63,8 +63,10 @@ Result<std::unique_ptr<Device>> Device::Open(const std::string& path, const Devi
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, path);
   dev->is_blockdev_ = S_ISBLK(st.st_mode);
+  if (S_ISDIR(st.st_mode))
+    return Status::Error(EISDIR, path + ": is a directory; give a block device or an image file");
   if (!dev->is_blockdev_ && !S_ISREG(st.st_mode))
-    return Status::Invalid(path + ": not a block device or regular file");
+    return Status::Invalid(path + ": not a block device or regular file; give a block device or an image file");
   // O_EXCL on a block device makes the kernel refuse while it is mounted or
   // claimed by another holder; on a regular file it would mean "create".
   if (opts.exclusive && dev->is_blockdev_) flags |= O_EXCL;

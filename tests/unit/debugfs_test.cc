@@ -367,15 +367,7 @@ TEST_CASE("debugfs: per-command errors are one line and the session goes on", "[
 
 TEST_CASE("debugfs: a bad device is one line and exit 1", "[debugfs]") {
   fstest::TempImage garbage(64ULL << 20);
-  {
-    std::vector<char> junk(1 << 20);
-    std::mt19937 rng(7);
-    for (auto& c : junk) c = static_cast<char>(rng());
-    FILE* f = std::fopen(garbage.path().c_str(), "r+");
-    REQUIRE(f);
-    std::fwrite(junk.data(), 1, junk.size(), f);
-    std::fclose(f);
-  }
+  REQUIRE(fstest::WriteGarbage(garbage.path(), 1 << 20, 7));
   auto r = Cmd(garbage.path(), "stats");
   CHECK(r.exit_code == 1);
   CHECK(r.out.empty());

@@ -2,7 +2,6 @@
 // built mkfs.ocfsx, with slots claimed and heartbeats written through
 // libocfsx; exact table lines, stale nodes, scan mode and errors.
 #include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -51,16 +50,6 @@ testutil::RunOptions Fast() {
   testutil::RunOptions o;
   o.env["OCFSX_HB_INTERVAL_MS"] = "300";
   return o;
-}
-
-void WriteGarbage(const std::string& path) {
-  std::vector<char> junk(256 << 10);
-  std::mt19937 rng(3);
-  for (auto& c : junk) c = static_cast<char>(rng());
-  FILE* f = std::fopen(path.c_str(), "r+");
-  REQUIRE(f);
-  std::fwrite(junk.data(), 1, junk.size(), f);
-  std::fclose(f);
 }
 
 }  // namespace
@@ -139,7 +128,7 @@ TEST_CASE("mounted: local volumes are not heartbeat-checked", "[mounted]") {
 TEST_CASE("mounted: bad devices on the command line are reported, scans skip them", "[mounted]") {
   Image a(64ULL << 20, "--cluster-name alpha -L good");
   fstest::TempImage junk(64ULL << 20);
-  WriteGarbage(junk.path());
+  REQUIRE(fstest::WriteGarbage(junk.path(), 256 << 10, 3));
   auto r = testutil::Run({Mounted(), junk.path(), a.path()});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,17 @@ inline RunResult Run(const std::string& cmd) {
   int st = pclose(p);
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// Overwrites `bytes` bytes of path from `offset` on with seeded random bytes.
+inline bool WriteGarbage(const std::string& path, size_t bytes, unsigned seed, unsigned long long offset = 0) {
+  std::vector<char> junk(bytes);
+  std::mt19937 rng(seed);
+  for (auto& c : junk) c = static_cast<char>(rng());
+  FILE* f = std::fopen(path.c_str(), "r+");
+  if (!f) return false;
+  bool ok = std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0 && std::fwrite(junk.data(), 1, bytes, f) == bytes;
+  return std::fclose(f) == 0 && ok;
 }
 
 // A built tool, by name.
