@@ -8,7 +8,7 @@
 
 #include "ocfsx/bitmap.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 namespace {
@@ -49,31 +49,31 @@ Result<ChainAllocator> ChainAllocator::Load(const MetaIo& io, uint64_t inode_blk
   a.fs_generation_ = io.fs_generation();
   const std::string where = "inode " + std::to_string(inode_blkno);
   if (a.inode_.body_format() != OCFSX_BODY_CHAINS)
-    return CorruptError(where + ": not an allocator (body format " + std::to_string(a.inode_.body_format()) + ")");
+    return Status::Corrupt(where + ": not an allocator (body format " + std::to_string(a.inode_.body_format()) + ")");
   uint32_t cap_max = ocfsx_chain_entries(a.bs_, Le16(a.inode_.raw().i_xattr_inline_size));
   if (a.chain_capacity() > cap_max || a.chains_used() > a.chain_capacity())
-    return CorruptError(where + ": chain table uses " + std::to_string(a.chains_used()) + " of " +
-                        std::to_string(a.chain_capacity()) + " entries (at most " + std::to_string(cap_max) + " fit)");
+    return Status::Corrupt(where + ": chain table uses " + std::to_string(a.chains_used()) + " of " +
+                           std::to_string(a.chain_capacity()) + " entries (at most " + std::to_string(cap_max) + " fit)");
   if (a.bpc() == 0 || a.bpc() > io.geometry().blocks_per_cluster())
-    return CorruptError(where + ": bits per cluster " + std::to_string(a.bpc()) + " is invalid");
+    return Status::Corrupt(where + ": bits per cluster " + std::to_string(a.bpc()) + " is invalid");
   std::set<uint64_t> seen;
   for (uint32_t c = 0; c < a.chains_used(); c++) {
     for (uint64_t b = Le64(a.chain(c)->ce_first_group); b != 0;) {
-      if (!seen.insert(b).second) return CorruptError(where + ": chain " + std::to_string(c) + " loops at block " + std::to_string(b));
+      if (!seen.insert(b).second) return Status::Corrupt(where + ": chain " + std::to_string(c) + " loops at block " + std::to_string(b));
       Group g;
       g.blkno = b;
       g.buf = AlignedBuffer(a.bs_);
       OCFSX_RETURN_IF_ERROR(io.Read(b, OCFSX_BT_GROUP, g.buf.data()));
       if (Le64(g.gd()->gd_hdr.bh_owner) != inode_blkno)
-        return CorruptError(GroupWhere(b) + ": owner " + std::to_string(Le64(g.gd()->gd_hdr.bh_owner)) + " is not " + where);
+        return Status::Corrupt(GroupWhere(b) + ": owner " + std::to_string(Le64(g.gd()->gd_hdr.bh_owner)) + " is not " + where);
       if (Le16(g.gd()->gd_chain) != c)
-        return CorruptError(GroupWhere(b) + ": on chain " + std::to_string(c) + " but says chain " +
-                            std::to_string(Le16(g.gd()->gd_chain)));
+        return Status::Corrupt(GroupWhere(b) + ": on chain " + std::to_string(c) + " but says chain " +
+                               std::to_string(Le16(g.gd()->gd_chain)));
       uint32_t off = Le16(g.gd()->gd_bitmap_offset);
       uint32_t runs_end = OCFSX_GROUP_RUNS_OFFSET + Le16(g.gd()->gd_nr_runs) * sizeof(ocfsx_group_run);
       if (off < runs_end || off % 8 || off >= a.bs_ || g.bits() > (a.bs_ - off) * 8ULL || g.free() > g.bits())
-        return CorruptError(GroupWhere(b) + ": bitmap of " + std::to_string(g.bits()) + " bits at offset " +
-                            std::to_string(off) + " does not fit");
+        return Status::Corrupt(GroupWhere(b) + ": bitmap of " + std::to_string(g.bits()) + " bits at offset " +
+                               std::to_string(off) + " does not fit");
       b = Le64(g.gd()->gd_next);
       a.by_first_cluster_[Le64(g.gd()->gd_first_cluster)] = a.groups_.size();
       a.groups_.push_back(std::move(g));
@@ -102,10 +102,10 @@ Result<size_t> ChainAllocator::AddGroup(uint64_t desc_blkno, uint64_t first_clus
   (void)alloc_slot;
   uint64_t bits64 = uint64_t{clusters} * bpc();
   if (bits64 == 0 || bits64 > ocfsx_group_bitmap_bytes(bs_) * 8ULL)
-    return InvalidError("group of " + std::to_string(bits64) + " bits does not fit one descriptor");
+    return Status::Invalid("group of " + std::to_string(bits64) + " bits does not fit one descriptor");
   if (c > chains_used() || c >= chain_capacity())
-    return InvalidError("chain " + std::to_string(c) + " cannot be used (" + std::to_string(chains_used()) + " of " +
-                        std::to_string(chain_capacity()) + " in use)");
+    return Status::Invalid("chain " + std::to_string(c) + " cannot be used (" + std::to_string(chains_used()) + " of " +
+                           std::to_string(chain_capacity()) + " in use)");
   auto bits = static_cast<uint32_t>(bits64);
   Group g;
   g.blkno = desc_blkno;
@@ -145,7 +145,7 @@ Result<size_t> ChainAllocator::AddGroup(uint64_t desc_blkno, uint64_t first_clus
   if (!is_global_bitmap()) {
     uint64_t bit = desc_blkno - first_cluster * bpc();
     if (desc_blkno < first_cluster * bpc() || bit >= bits)
-      return InvalidError("descriptor block " + std::to_string(desc_blkno) + " is outside its group");
+      return Status::Invalid("descriptor block " + std::to_string(desc_blkno) + " is outside its group");
     OCFSX_RETURN_IF_ERROR(SetBits(gi, static_cast<uint32_t>(bit), 1));
   }
   return gi;
@@ -165,11 +165,11 @@ bool ChainAllocator::Test(size_t gi, uint32_t bit) const { return bitmap::Test(g
 Status ChainAllocator::SetBits(size_t gi, uint32_t bit, uint32_t count) {
   Group& g = groups_[gi];
   if (uint64_t{bit} + count > g.bits())
-    return InvalidError(GroupWhere(g.blkno) + ": bits " + std::to_string(bit) + "+" + std::to_string(count) + " past its " +
-                        std::to_string(g.bits()) + " bits");
+    return Status::Invalid(GroupWhere(g.blkno) + ": bits " + std::to_string(bit) + "+" + std::to_string(count) + " past its " +
+                           std::to_string(g.bits()) + " bits");
   for (uint32_t i = bit; i < bit + count; i++)
     if (bitmap::Test(g.bitmap(), i))
-      return CorruptError(GroupWhere(g.blkno) + ": bit " + std::to_string(i) + " is already in use");
+      return Status::Corrupt(GroupWhere(g.blkno) + ": bit " + std::to_string(i) + " is already in use");
   bitmap::SetRange(g.bitmap(), bit, count);
   AdjustFree(gi, -static_cast<int64_t>(count));
   return Status();
@@ -178,17 +178,17 @@ Status ChainAllocator::SetBits(size_t gi, uint32_t bit, uint32_t count) {
 Status ChainAllocator::ClearBits(size_t gi, uint32_t bit, uint32_t count) {
   Group& g = groups_[gi];
   if (uint64_t{bit} + count > g.bits())
-    return InvalidError(GroupWhere(g.blkno) + ": bits " + std::to_string(bit) + "+" + std::to_string(count) + " past its " +
-                        std::to_string(g.bits()) + " bits");
+    return Status::Invalid(GroupWhere(g.blkno) + ": bits " + std::to_string(bit) + "+" + std::to_string(count) + " past its " +
+                           std::to_string(g.bits()) + " bits");
   for (uint32_t i = bit; i < bit + count; i++)
-    if (!bitmap::Test(g.bitmap(), i)) return CorruptError(GroupWhere(g.blkno) + ": bit " + std::to_string(i) + " is already free");
+    if (!bitmap::Test(g.bitmap(), i)) return Status::Corrupt(GroupWhere(g.blkno) + ": bit " + std::to_string(i) + " is already free");
   bitmap::ClearRange(g.bitmap(), bit, count);
   AdjustFree(gi, static_cast<int64_t>(count));
   return Status();
 }
 
 Result<ChainAllocator::Run> ChainAllocator::AllocRun(uint32_t min, uint32_t max) {
-  if (min == 0 || max < min) return InvalidError("bad allocation request");
+  if (min == 0 || max < min) return Status::Invalid("bad allocation request");
   for (size_t gi = 0; gi < groups_.size(); gi++) {
     Group& g = groups_[gi];
     if (g.free() < min) continue;
@@ -198,7 +198,7 @@ Result<ChainAllocator::Run> ChainAllocator::AllocRun(uint32_t min, uint32_t max)
     OCFSX_RETURN_IF_ERROR(SetBits(gi, static_cast<uint32_t>(bit), len));
     return Run{gi, static_cast<uint32_t>(bit), len};
   }
-  return SysError(ENOSPC, "allocator inode " + std::to_string(inode_.blkno()) + ": no run of " + std::to_string(min) +
+  return ErrnoStatus(ENOSPC, "allocator inode " + std::to_string(inode_.blkno()) + ": no run of " + std::to_string(min) +
                               " free bits");
 }
 
@@ -234,8 +234,8 @@ Result<size_t> ChainAllocator::GroupOfCluster(uint64_t cluster) const {
     const Group& g = groups_[it->second];
     if (cluster < it->first + g.bits()) return it->second;
   }
-  return InvalidError("cluster " + std::to_string(cluster) + " is in no group of allocator inode " +
-                      std::to_string(inode_.blkno()));
+  return Status::Invalid("cluster " + std::to_string(cluster) + " is in no group of allocator inode " +
+                         std::to_string(inode_.blkno()));
 }
 
 Status ChainAllocator::SetClusters(uint64_t cluster, uint64_t count) {
@@ -277,12 +277,12 @@ Status ChainAllocator::CheckCounts() const {
   for (const Group& g : groups_) {
     uint64_t used = bitmap::CountSet(g.bitmap(), g.bits());
     if (g.free() != g.bits() - used)
-      return CorruptError(GroupWhere(g.blkno) + ": free count " + std::to_string(g.free()) + ", bitmap has " +
-                          std::to_string(g.bits() - used) + " clear bits");
+      return Status::Corrupt(GroupWhere(g.blkno) + ": free count " + std::to_string(g.free()) + ", bitmap has " +
+                             std::to_string(g.bits() - used) + " clear bits");
     uint64_t contig = bitmap::LongestClearRun(g.bitmap(), g.bits());
     if (Le32(g.gd()->gd_contig_free) != contig)
-      return CorruptError(GroupWhere(g.blkno) + ": contig free " + std::to_string(Le32(g.gd()->gd_contig_free)) +
-                          ", longest clear run is " + std::to_string(contig));
+      return Status::Corrupt(GroupWhere(g.blkno) + ": contig free " + std::to_string(Le32(g.gd()->gd_contig_free)) +
+                             ", longest clear run is " + std::to_string(contig));
     uint32_t c = Le16(g.gd()->gd_chain);
     cfree[c] += g.free();
     ctotal[c] += g.bits();
@@ -291,13 +291,13 @@ Status ChainAllocator::CheckCounts() const {
   }
   for (uint32_t c = 0; c < chains_used(); c++) {
     if (Le64(chain(c)->ce_free) != cfree[c] || Le64(chain(c)->ce_total) != ctotal[c])
-      return CorruptError(where + ": chain " + std::to_string(c) + " says " + std::to_string(Le64(chain(c)->ce_free)) + "/" +
-                          std::to_string(Le64(chain(c)->ce_total)) + " free/total, groups sum to " + std::to_string(cfree[c]) +
-                          "/" + std::to_string(ctotal[c]));
+      return Status::Corrupt(where + ": chain " + std::to_string(c) + " says " + std::to_string(Le64(chain(c)->ce_free)) + "/" +
+                             std::to_string(Le64(chain(c)->ce_total)) + " free/total, groups sum to " + std::to_string(cfree[c]) +
+                             "/" + std::to_string(ctotal[c]));
   }
   if (free_bits() != tfree || total_bits() != ttotal)
-    return CorruptError(where + ": chain table says " + std::to_string(free_bits()) + "/" + std::to_string(total_bits()) +
-                        " free/total, groups sum to " + std::to_string(tfree) + "/" + std::to_string(ttotal));
+    return Status::Corrupt(where + ": chain table says " + std::to_string(free_bits()) + "/" + std::to_string(total_bits()) +
+                           " free/total, groups sum to " + std::to_string(tfree) + "/" + std::to_string(ttotal));
   return Status();
 }
 
@@ -324,6 +324,15 @@ Result<AllocatedBlock> OfflineSpace::AllocMetaBlock() {
     auto run = global_->AllocRun(cpg, cpg);
     if (!run.ok()) return run.status();
     uint64_t first = Le64(global_->group(run->group).gd()->gd_first_cluster) + run->bit;
+    // The clusters may hold anything an earlier user left, including blocks
+    // that still verify as metadata; readers that scan a group (fsck, the
+    // kernel's inode scans) must find its free blocks empty.
+    const uint32_t cbits = io_.geometry().cbits;
+    Status zs = io_.device()->ZeroRange(first << cbits, uint64_t{cpg} << cbits);
+    if (!zs.ok()) {
+      (void)global_->ClearBits(run->group, run->bit, run->count);
+      return zs.WithContext("cannot initialise a new group of allocator inode " + std::to_string(meta_->inode().blkno()));
+    }
     uint32_t c = meta_->chains_used() < meta_->chain_capacity()
                      ? meta_->chains_used()
                      : static_cast<uint32_t>(meta_->group_count() % meta_->chain_capacity());
@@ -340,7 +349,7 @@ Status OfflineSpace::Flush() {
 
 Result<LocalAllocInfo> ReadLocalAlloc(const Inode& inode) {
   if (inode.body_format() != OCFSX_BODY_LOCAL_ALLOC)
-    return CorruptError("inode " + std::to_string(inode.blkno()) + ": not a local-alloc inode");
+    return Status::Corrupt("inode " + std::to_string(inode.blkno()) + ": not a local-alloc inode");
   LocalAllocInfo info;
   auto* la = reinterpret_cast<const ocfsx_local_alloc*>(inode.body());
   info.window_start = Le64(la->la_window_start);
@@ -348,27 +357,27 @@ Result<LocalAllocInfo> ReadLocalAlloc(const Inode& inode) {
   info.used = Le32(la->la_used);
   info.capacity = (inode.body_size() - sizeof(ocfsx_local_alloc)) * 8;
   if (info.window_bits > info.capacity || info.used > info.window_bits)
-    return CorruptError("inode " + std::to_string(inode.blkno()) + ": local-alloc window of " + std::to_string(info.window_bits) +
-                        " bits (" + std::to_string(info.used) + " used) exceeds capacity " + std::to_string(info.capacity));
+    return Status::Corrupt("inode " + std::to_string(inode.blkno()) + ": local-alloc window of " + std::to_string(info.window_bits) +
+                           " bits (" + std::to_string(info.used) + " used) exceeds capacity " + std::to_string(info.capacity));
   const uint8_t* map = inode.body() + sizeof(ocfsx_local_alloc);
   info.bitmap.assign(map, map + (info.window_bits + 7) / 8);
   if (bitmap::CountSet(map, info.window_bits) != info.used)
-    return CorruptError("inode " + std::to_string(inode.blkno()) + ": local-alloc used count " + std::to_string(info.used) +
-                        " disagrees with its bitmap");
+    return Status::Corrupt("inode " + std::to_string(inode.blkno()) + ": local-alloc used count " + std::to_string(info.used) +
+                           " disagrees with its bitmap");
   return info;
 }
 
 Result<DeallocLogInfo> ReadDeallocLog(const Inode& inode) {
   if (inode.body_format() != OCFSX_BODY_DEALLOC_LOG)
-    return CorruptError("inode " + std::to_string(inode.blkno()) + ": not a dealloc-log inode");
+    return Status::Corrupt("inode " + std::to_string(inode.blkno()) + ": not a dealloc-log inode");
   DeallocLogInfo info;
   auto* dl = reinterpret_cast<const ocfsx_dealloc_log*>(inode.body());
   info.capacity = Le16(dl->dl_capacity);
   uint32_t used = Le16(dl->dl_used);
   uint32_t fits = (inode.body_size() - sizeof(ocfsx_dealloc_log)) / sizeof(ocfsx_dealloc_rec);
   if (info.capacity > fits || used > info.capacity)
-    return CorruptError("inode " + std::to_string(inode.blkno()) + ": dealloc log uses " + std::to_string(used) + " of " +
-                        std::to_string(info.capacity) + " records (" + std::to_string(fits) + " fit)");
+    return Status::Corrupt("inode " + std::to_string(inode.blkno()) + ": dealloc log uses " + std::to_string(used) + " of " +
+                           std::to_string(info.capacity) + " records (" + std::to_string(fits) + " fit)");
   auto* recs = reinterpret_cast<const ocfsx_dealloc_rec*>(inode.body() + sizeof(ocfsx_dealloc_log));
   for (uint32_t i = 0; i < used; i++) {
     ocfsx_dealloc_rec r = recs[i];

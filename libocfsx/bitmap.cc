@@ -5,27 +5,26 @@
 
 namespace ocfsx::bitmap {
 
-void SetRange(uint8_t* map, uint64_t bit, uint64_t count) {
-  for (uint64_t i = bit; i < bit + count;) {
-    if ((i & 7) == 0 && i + 8 <= bit + count) {
-      map[i >> 3] = 0xff;
-      i += 8;
-    } else {
-      Set(map, i++);
-    }
-  }
-}
+namespace {
 
-void ClearRange(uint8_t* map, uint64_t bit, uint64_t count) {
+// Whole bytes where the run covers them, single bits at its ragged ends.
+void FillRange(uint8_t* map, uint64_t bit, uint64_t count, bool value) {
   for (uint64_t i = bit; i < bit + count;) {
     if ((i & 7) == 0 && i + 8 <= bit + count) {
-      map[i >> 3] = 0;
+      map[i >> 3] = value ? 0xff : 0;
       i += 8;
+    } else if (value) {
+      Set(map, i++);
     } else {
       Clear(map, i++);
     }
   }
 }
+
+}  // namespace
+
+void SetRange(uint8_t* map, uint64_t bit, uint64_t count) { FillRange(map, bit, count, true); }
+void ClearRange(uint8_t* map, uint64_t bit, uint64_t count) { FillRange(map, bit, count, false); }
 
 uint64_t CountSet(const uint8_t* map, uint64_t nbits) {
   uint64_t n = 0, i = 0;

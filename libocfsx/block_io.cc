@@ -6,7 +6,7 @@
 
 #include "ocfsx/crc32c.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 namespace {
@@ -71,20 +71,20 @@ Status VerifyBlock(const void* block, uint16_t type, uint32_t bs, uint64_t blkno
   const ocfsx_block_header* h = BlockHeader(block, type, bs);
   std::string where = "block " + std::to_string(blkno) + " (" + BlockTypeName(type) + "): ";
   if (Le32(h->bh_magic) != OCFSX_META_MAGIC)
-    return CorruptError(where + "bad magic " + Hex(Le32(h->bh_magic)) + " (not ocfsx metadata)");
+    return Status::Corrupt(where + "bad magic " + Hex(Le32(h->bh_magic)) + " (not ocfsx metadata)");
   if (Le16(h->bh_type) != type)
-    return CorruptError(where + "wrong block type '" + TypeChars(Le16(h->bh_type)) + "', expected '" +
-                        TypeChars(type) + "'");
+    return Status::Corrupt(where + "wrong block type '" + TypeChars(Le16(h->bh_type)) + "', expected '" +
+                           TypeChars(type) + "'");
   uint32_t stored = Le32(h->bh_crc32c);
   uint32_t computed = ComputeBlockChecksum(block, type, bs);
   if (stored != computed)
-    return CorruptError(where + "bad checksum (stored " + Hex(stored) + ", computed " + Hex(computed) + ")");
+    return Status::Corrupt(where + "bad checksum (stored " + Hex(stored) + ", computed " + Hex(computed) + ")");
   if (Le64(h->bh_blkno) != blkno)
-    return CorruptError(where + "self-reference is " + std::to_string(Le64(h->bh_blkno)) +
-                        " (misdirected write or read)");
+    return Status::Corrupt(where + "self-reference is " + std::to_string(Le64(h->bh_blkno)) +
+                           " (misdirected write or read)");
   if (check_generation && Le32(h->bh_fs_generation) != fs_generation)
-    return CorruptError(where + "fs generation " + Hex(Le32(h->bh_fs_generation)) + " is not the volume's " +
-                        Hex(fs_generation) + " (stale block from an earlier mkfs)");
+    return Status::Corrupt(where + "fs generation " + Hex(Le32(h->bh_fs_generation)) + " is not the volume's " +
+                           Hex(fs_generation) + " (stale block from an earlier mkfs)");
   return Status();
 }
 
@@ -110,8 +110,8 @@ Status MetaIo::Read(uint64_t blkno, uint16_t type, void* buf) const {
 
 Status MetaIo::ReadRaw(uint64_t blkno, void* buf) const {
   if (blkno == 0 || blkno >= geo_.blocks())
-    return CorruptError("block " + std::to_string(blkno) + " is outside the volume (" +
-                        std::to_string(geo_.blocks()) + " blocks)");
+    return Status::Corrupt("block " + std::to_string(blkno) + " is outside the volume (" +
+                           std::to_string(geo_.blocks()) + " blocks)");
   return dev_->ReadBlocks(blkno, block_size(), buf);
 }
 
@@ -131,7 +131,7 @@ Status MetaIo::Write(uint64_t blkno, uint16_t type, void* buf) {
 
 Status MetaIo::WriteRaw(uint64_t blkno, const void* buf) {
   if (blkno == 0 || blkno >= geo_.blocks())
-    return InvalidError("refusing to write block " + std::to_string(blkno) + " outside the volume");
+    return Status::Invalid("refusing to write block " + std::to_string(blkno) + " outside the volume");
   return dev_->WriteBlocks(blkno, block_size(), buf);
 }
 

@@ -8,7 +8,7 @@
 #include "check_internal.h"
 #include "ocfsx/bitmap.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx::check {
 namespace {
@@ -111,14 +111,14 @@ std::optional<AllocatedBlock> Checker::FindFreeBlock(bool want_inode) {
 Result<ClusterRun> CheckSpace::AllocClusters(uint32_t want) {
   (void)want;
   auto c = c_->FindFreeCluster();
-  if (!c) return SysError(ENOSPC, "no free cluster for the repair");
+  if (!c) return ErrnoStatus(ENOSPC, "no free cluster for the repair");
   c_->AddExtentClaim(owner_, *c, 1);
   return ClusterRun{*c, 1};
 }
 
 Result<AllocatedBlock> CheckSpace::AllocMetaBlock() {
   auto b = c_->FindFreeBlock(false);
-  if (!b) return SysError(ENOSPC, "no free metadata block for the repair");
+  if (!b) return ErrnoStatus(ENOSPC, "no free metadata block for the repair");
   c_->AddMetaClaim(owner_, b->blkno);
   return *b;
 }
@@ -524,7 +524,7 @@ Status Checker::RebuildIndex(uint64_t dir) {
   const DirContext ctx = dir_ctx();
   TreeWalk w = WalkTree(dir, in.body(), ocfsx_inode_extent_recs(bs_, Le16(in.raw().i_xattr_inline_size)), dir,
                         OCFSX_INODE_BODY_OFFSET);
-  if (!w.error.empty()) return CorruptError(w.error);
+  if (!w.error.empty()) return Status::Corrupt(w.error);
   std::vector<ocfsx_extent> ext;
   for (const LeafRef& l : w.leaves) ext.push_back({l.start, l.lcluster, l.clusters, 0, 0, 0});
   const uint64_t nblocks = in.size() / bs_;
@@ -560,7 +560,7 @@ Status Checker::RebuildIndex(uint64_t dir) {
   std::vector<std::vector<std::vector<std::pair<uint64_t, uint64_t>>>> levels;  // levels[l][node] = entries
   std::vector<std::pair<uint64_t, uint64_t>> cur = ents;
   while (cur.size() > root_cap) {
-    if (levels.size() >= OCFSX_MAX_DX_LEVEL) return CorruptError("directory too large for an index");
+    if (levels.size() >= OCFSX_MAX_DX_LEVEL) return Status::Corrupt("directory too large for an index");
     std::vector<std::vector<std::pair<uint64_t, uint64_t>>> nodes;
     for (size_t i = 0; i < cur.size(); i += node_cap)
       nodes.emplace_back(cur.begin() + static_cast<long>(i), cur.begin() + static_cast<long>(std::min<size_t>(i + node_cap, cur.size())));

@@ -12,8 +12,9 @@
 
 #include "check_internal.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/journal_io.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx::check {
 
@@ -176,7 +177,7 @@ int Checker::OpenAndReadSuper() {
   dopts.writable = writable_;
   auto dev = Device::Open(path_, dopts);
   if (!dev.ok()) {
-    out_ << "fsck.ocfsx: " << dev.status().message() << "\n";
+    err_ << "fsck.ocfsx: " << dev.status().message() << "\n";
     return kExitOperational;
   }
   dev_ = std::move(dev).value();
@@ -191,7 +192,7 @@ int Checker::OpenAndReadSuper() {
       sb_ = std::move(sb).value();
     } else if (!st.corrupt()) {
       // Unsupported revision or features: not ours to touch.
-      out_ << "fsck.ocfsx: " << path_ << ": " << st.message() << "\n";
+      err_ << "fsck.ocfsx: " << path_ << ": " << st.message() << "\n";
       return kExitOperational;
     } else {
       primary_err = st.message();
@@ -236,7 +237,9 @@ int Checker::OpenAndReadSuper() {
       }
     }
     if (!sb_) {
-      out_ << "fsck.ocfsx: " << (recognisable ? "" : path_ + ": ") << primary_err
+      // Device errors name the path already; format errors do not.
+      const bool named = primary_err.rfind(path_ + ":", 0) == 0;
+      err_ << "fsck.ocfsx: " << (named ? "" : path_ + ": ") << primary_err
            << (recognisable ? " (no usable backup superblock)" : "") << "\n";
       return recognisable ? kExitUncorrected : kExitOperational;
     }
@@ -247,7 +250,7 @@ int Checker::OpenAndReadSuper() {
   // Everything below sizes memory from s_clusters, which Validate() bounded
   // by the device size; refuse absurd counts anyway.
   if (geo_.clusters > (1ULL << 36)) {
-    out_ << "fsck.ocfsx: " << path_ << ": " << geo_.clusters << " clusters are more than this fsck can hold in memory\n";
+    err_ << "fsck.ocfsx: " << path_ << ": " << geo_.clusters << " clusters are more than this fsck can hold in memory\n";
     return kExitOperational;
   }
   io_ = std::make_unique<MetaIo>(dev_.get(), geo_, sb_->fs_generation());
@@ -361,7 +364,7 @@ int Checker::CheckHeartbeat() {
   }
   if (live.empty()) return 0;
   if (!opts_.ignore_heartbeat) {
-    out_ << "fsck.ocfsx: " << path_ << ": live heartbeat from node" << (live.find(',') != std::string::npos ? "s " : " ")
+    err_ << "fsck.ocfsx: " << path_ << ": live heartbeat from node" << (live.find(',') != std::string::npos ? "s " : " ")
          << live << ": the volume is in use; unmount it everywhere (or use -F)\n";
     return kExitOperational;
   }
@@ -504,28 +507,8 @@ void Checker::CheckJournals() {
       ext.push_back(e);
     }
     const uint64_t nblocks = in->size() / bs_;
-    auto map = [&, ext](uint64_t jb) -> uint64_t {
-      uint64_t b = jb < nblocks ? MapBlockInExtents(ext, geo_, jb) : 0;
-      return b < geo_.blocks() ? b : 0;
-    };
-    jbd2::JournalIo jio;
-    jio.read = [&, map](uint64_t jb, void* buf) -> Status {
-      uint64_t b = map(jb);
-      if (!b) return CorruptError(where + ": block " + std::to_string(jb) + " is not mapped");
-      return dev_->ReadBlocks(b, bs_, buf);
-    };
-    jio.write = [&, map](uint64_t jb, const void* buf) -> Status {
-      uint64_t b = map(jb);
-      if (!b) return CorruptError(where + ": block " + std::to_string(jb) + " is not mapped");
-      if (!writable()) return Status();
-      return dev_->WriteBlocks(b, bs_, buf);
-    };
-    jio.write_fs = [&](uint64_t fsb, const void* buf) -> Status {
-      if (fsb == 0 || fsb >= geo_.blocks()) return CorruptError(where + ": replay target " + std::to_string(fsb) + " is outside the volume");
-      if (!writable()) return Status();
-      return dev_->WriteBlocks(fsb, bs_, buf);
-    };
-    jio.size_blocks = nblocks;
+    jbd2::JournalIo jio = MapJournal(dev_.get(), geo_, std::move(ext), nblocks, where,
+                                     writable() ? JournalWrites::kWrite : JournalWrites::kDiscard);
     const bool dirty_flag = Le32(in->raw().ij_flags) & OCFSX_JOURNAL_F_DIRTY;
     auto info = jbd2::ReadSuperblock(jio, bs_);
     bool mark_clean = false;
@@ -646,7 +629,7 @@ Report Checker::Run() {
     return res;
   }
   if (sb_->unknown_ro_compat()) {
-    out_ << "fsck.ocfsx: " << path_ << ": unsupported read-only-compatible features " << Hex64(sb_->unknown_ro_compat())
+    err_ << "fsck.ocfsx: " << path_ << ": unsupported read-only-compatible features " << Hex64(sb_->unknown_ro_compat())
          << "; this fsck is too old for the volume\n";
     res.exit_code = kExitOperational;
     return res;

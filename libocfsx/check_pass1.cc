@@ -12,7 +12,7 @@
 #include "check_internal.h"
 #include "ocfsx/bitmap.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx::check {
 namespace {

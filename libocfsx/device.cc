@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 
@@ -61,10 +61,12 @@ Result<std::unique_ptr<Device>> Device::Open(const std::string& path, const Devi
   if (opts.direct) flags |= O_DIRECT;
 
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) return SysError(errno, path);
+  if (stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, path);
   dev->is_blockdev_ = S_ISBLK(st.st_mode);
+  if (S_ISDIR(st.st_mode))
+    return Status::Error(EISDIR, path + ": is a directory; give a block device or an image file");
   if (!dev->is_blockdev_ && !S_ISREG(st.st_mode))
-    return InvalidError(path + ": not a block device or regular file");
+    return Status::Invalid(path + ": not a block device or regular file; give a block device or an image file");
   // O_EXCL on a block device makes the kernel refuse while it is mounted or
   // claimed by another holder; on a regular file it would mean "create".
   if (opts.exclusive && dev->is_blockdev_) flags |= O_EXCL;
@@ -72,14 +74,14 @@ Result<std::unique_ptr<Device>> Device::Open(const std::string& path, const Devi
   dev->fd_ = open(path.c_str(), flags);
   if (dev->fd_ < 0) {
     int err = errno;
-    if (err == EBUSY) return SysError(err, path + ": device is in use (mounted or held by another program)");
-    return SysError(err, path + (opts.writable ? ": cannot open read-write" : ": cannot open"));
+    if (err == EBUSY) return ErrnoStatus(err, path + ": device is in use (mounted or held by another program)");
+    return ErrnoStatus(err, path + (opts.writable ? ": cannot open read-write" : ": cannot open"));
   }
-  if (fstat(dev->fd_, &st) != 0) return SysError(errno, path + ": stat");
+  if (fstat(dev->fd_, &st) != 0) return ErrnoStatus(errno, path + ": stat");
   if (dev->is_blockdev_) {
     dev->rdev_ = st.st_rdev;
     uint64_t bytes = 0;
-    if (ioctl(dev->fd_, BLKGETSIZE64, &bytes) != 0) return SysError(errno, path + ": BLKGETSIZE64");
+    if (ioctl(dev->fd_, BLKGETSIZE64, &bytes) != 0) return ErrnoStatus(errno, path + ": BLKGETSIZE64");
     dev->size_ = bytes;
     int lss = 0;
     unsigned int pss = 0;
@@ -114,11 +116,11 @@ Status Device::Transfer(bool write, uint64_t offset, void* buf, size_t len) cons
                       : pread(fd_, p + done, len - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return SysError(errno, path_ + (write ? ": write of " : ": read of ") + std::to_string(len) +
+      return ErrnoStatus(errno, path_ + (write ? ": write of " : ": read of ") + std::to_string(len) +
                                  " bytes at offset " + std::to_string(offset));
     }
     if (n == 0) {
-      return SysError(write ? ENOSPC : EIO, path_ + (write ? ": short write at offset " : ": short read at offset ") +
+      return ErrnoStatus(write ? ENOSPC : EIO, path_ + (write ? ": short write at offset " : ": short read at offset ") +
                                                std::to_string(offset + done) + " (device is " +
                                                std::to_string(size_) + " bytes)");
     }
@@ -130,13 +132,13 @@ Status Device::Transfer(bool write, uint64_t offset, void* buf, size_t len) cons
 Status Device::ReadAt(uint64_t offset, void* buf, size_t len) const { return Transfer(false, offset, buf, len); }
 
 Status Device::WriteAt(uint64_t offset, const void* buf, size_t len) {
-  if (!opts_.writable) return SysError(EBADF, path_ + ": opened read-only");
+  if (!opts_.writable) return ErrnoStatus(EBADF, path_ + ": opened read-only");
   return Transfer(true, offset, const_cast<void*>(buf), len);
 }
 
 Status Device::ZeroRange(uint64_t offset, uint64_t len) {
   if (len == 0) return Status();
-  if (!opts_.writable) return SysError(EBADF, path_ + ": opened read-only");
+  if (!opts_.writable) return ErrnoStatus(EBADF, path_ + ": opened read-only");
   if (is_blockdev_) {
     uint64_t range[2] = {offset, len};
     if (offset % lss_ == 0 && len % lss_ == 0 && ioctl(fd_, BLKZEROOUT, range) == 0) return Status();
@@ -159,7 +161,7 @@ Status Device::ZeroRange(uint64_t offset, uint64_t len) {
 }
 
 Status Device::Sync() {
-  if (fsync(fd_) != 0) return SysError(errno, path_ + ": fsync");
+  if (fsync(fd_) != 0) return ErrnoStatus(errno, path_ + ": fsync");
   return Status();
 }
 

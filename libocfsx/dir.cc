@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 namespace {
@@ -33,8 +33,8 @@ Status CheckRegion(Region r, uint64_t ino, uint64_t blkno) {
     uint32_t rl = Le16(de->de_rec_len);
     if (r.len - off < OCFSX_DIRENT_NAME_OFFSET || rl < OCFSX_DIRENT_NAME_OFFSET || rl % OCFSX_DIR_ALIGN ||
         rl > r.len - off || (de->de_ino && (de->de_name_len == 0 || ocfsx_dir_rec_len(de->de_name_len) > rl)))
-      return CorruptError(DirWhere(ino) + (blkno ? ", block " + std::to_string(blkno) : std::string(", inline")) +
-                          ": bad dirent at offset " + std::to_string(off));
+      return Status::Corrupt(DirWhere(ino) + (blkno ? ", block " + std::to_string(blkno) : std::string(", inline")) +
+                             ": bad dirent at offset " + std::to_string(off));
     off += rl;
   }
   return Status();
@@ -135,8 +135,8 @@ Result<DirBlock> ReadDirBlock(const MetaIo& io, uint64_t ino, uint64_t blkno) {
   b.buf = AlignedBuffer(io.block_size());
   OCFSX_RETURN_IF_ERROR(io.Read(blkno, OCFSX_BT_DIRBLOCK, b.buf.data()));
   if (Le64(b.trailer()->dt_hdr.bh_owner) != ino)
-    return CorruptError("block " + std::to_string(blkno) + " (dirent block): owner " +
-                        std::to_string(Le64(b.trailer()->dt_hdr.bh_owner)) + " is not " + DirWhere(ino));
+    return Status::Corrupt("block " + std::to_string(blkno) + " (dirent block): owner " +
+                           std::to_string(Le64(b.trailer()->dt_hdr.bh_owner)) + " is not " + DirWhere(ino));
   OCFSX_RETURN_IF_ERROR(CheckRegion(b.region(), ino, blkno));
   return b;
 }
@@ -200,11 +200,11 @@ Result<DxNode> ReadDxNode(const MetaIo& io, uint64_t ino, uint64_t blkno, bool r
   OCFSX_RETURN_IF_ERROR(io.Read(blkno, n.type(), n.buf.data()));
   std::string where = "block " + std::to_string(blkno) + " (" + BlockTypeName(n.type()) + ")";
   if (Le64(reinterpret_cast<ocfsx_block_header*>(n.buf.data())->bh_owner) != ino)
-    return CorruptError(where + ": not owned by " + DirWhere(ino));
+    return Status::Corrupt(where + ": not owned by " + DirWhere(ino));
   uint32_t cap_max = root ? ocfsx_dx_root_entries(io.block_size()) : ocfsx_dx_node_entries(io.block_size());
   if (Le16(n.hdr()->dn_capacity) > cap_max || n.count() > Le16(n.hdr()->dn_capacity) || n.level() > OCFSX_MAX_DX_LEVEL)
-    return CorruptError(where + ": bad node header (count " + std::to_string(n.count()) + ", level " +
-                        std::to_string(n.level()) + ")");
+    return Status::Corrupt(where + ": bad node header (count " + std::to_string(n.count()) + ", level " +
+                           std::to_string(n.level()) + ")");
   return n;
 }
 
@@ -263,7 +263,7 @@ Result<std::optional<Split>> DxInsert(const DirContext& ctx, uint64_t ino, DxNod
     uint32_t ci = ChildFor(n, hash);
     auto child = ReadDxNode(io, ino, Le64(n.ents()[ci].dx_blkno), false);
     if (!child.ok()) return child.status();
-    if (child->level() + 1 != n.level()) return CorruptError(DirWhere(ino) + ": dx tree levels are inconsistent");
+    if (child->level() + 1 != n.level()) return Status::Corrupt(DirWhere(ino) + ": dx tree levels are inconsistent");
     auto r = DxInsert(ctx, ino, *child, hash, blkno, space);
     if (!r.ok()) return r.status();
     // Entry 0 acts as -infinity, but keep its stored key the true minimum so
@@ -282,7 +282,7 @@ Result<std::optional<Split>> DxInsert(const DirContext& ctx, uint64_t ino, DxNod
     OCFSX_RETURN_IF_ERROR(WriteDxNode(io, n));
     return std::optional<Split>();
   }
-  if (n.root) return CorruptError(DirWhere(ino) + ": dx root unexpectedly full");
+  if (n.root) return Status::Corrupt(DirWhere(ino) + ": dx root unexpectedly full");
   auto sib = NewDxNode(ctx, ino, false, n.level(), space);
   if (!sib.ok()) return sib.status();
   uint32_t cnt = n.count(), half = cnt / 2;
@@ -304,7 +304,7 @@ Result<std::optional<Split>> DxInsert(const DirContext& ctx, uint64_t ino, DxNod
 
 // Moves a full root's entries into a new child so the root has room again.
 Status GrowRoot(const DirContext& ctx, uint64_t ino, DxNode& root, SpaceSource& space) {
-  if (root.level() >= OCFSX_MAX_DX_LEVEL) return NotSupportedStatus(DirWhere(ino) + ": directory index is at its maximum height");
+  if (root.level() >= OCFSX_MAX_DX_LEVEL) return Status::Error(EOPNOTSUPP, DirWhere(ino) + ": directory index is at its maximum height");
   auto child = NewDxNode(ctx, ino, false, root.level(), space);
   if (!child.ok()) return child.status();
   uint32_t cnt = root.count();
@@ -360,7 +360,7 @@ Status BuildIndex(const DirContext& ctx, Inode& dir, std::vector<DirBlock>& bloc
 Status CheckName(uint64_t ino, std::string_view name) {
   if (name.empty() || name.size() > OCFSX_NAME_MAX || name.find('/') != std::string_view::npos ||
       name.find('\0') != std::string_view::npos)
-    return InvalidError(DirWhere(ino) + ": invalid name \"" + std::string(name) + "\"");
+    return Status::Invalid(DirWhere(ino) + ": invalid name \"" + std::string(name) + "\"");
   return Status();
 }
 
@@ -403,21 +403,21 @@ Status InitDir(const DirContext& ctx, Inode& dir, uint64_t parent_ino, SpaceSour
 }
 
 Status IterateDir(const DirContext& ctx, const Inode& dir, const std::function<Status(const DirEntry&)>& fn) {
-  if (!dir.is_dir()) return InvalidError("inode " + std::to_string(dir.blkno()) + " is not a directory");
+  if (!dir.is_dir()) return Status::Invalid("inode " + std::to_string(dir.blkno()) + " is not a directory");
   if (dir.body_format() == OCFSX_BODY_INLINE) {
-    if (dir.size() > dir.body_size()) return CorruptError(DirWhere(dir.blkno()) + ": inline size exceeds the body");
+    if (dir.size() > dir.body_size()) return Status::Corrupt(DirWhere(dir.blkno()) + ": inline size exceeds the body");
     Region r{const_cast<uint8_t*>(dir.body()), static_cast<uint32_t>(dir.size())};
     OCFSX_RETURN_IF_ERROR(CheckRegion(r, dir.blkno(), 0));
     return ForEachInRegion(r, 0, fn);
   }
   if (dir.body_format() != OCFSX_BODY_EXTENTS)
-    return CorruptError(DirWhere(dir.blkno()) + ": body format " + std::to_string(dir.body_format()) + " is not a directory's");
-  if (dir.size() % dir.block_size()) return CorruptError(DirWhere(dir.blkno()) + ": size is not a whole number of blocks");
+    return Status::Corrupt(DirWhere(dir.blkno()) + ": body format " + std::to_string(dir.body_format()) + " is not a directory's");
+  if (dir.size() % dir.block_size()) return Status::Corrupt(DirWhere(dir.blkno()) + ": size is not a whole number of blocks");
   auto ext = CollectExtents(*ctx.io, dir);
   if (!ext.ok()) return ext.status();
   for (uint64_t lb = 0; lb < NumBlocks(dir); lb++) {
     uint64_t blkno = MapBlockInExtents(*ext, ctx.io->geometry(), lb);
-    if (blkno == 0) return CorruptError(DirWhere(dir.blkno()) + ": hole at block " + std::to_string(lb));
+    if (blkno == 0) return Status::Corrupt(DirWhere(dir.blkno()) + ": hole at block " + std::to_string(lb));
     auto b = ReadDirBlock(*ctx.io, dir.blkno(), blkno);
     if (!b.ok()) return b.status();
     OCFSX_RETURN_IF_ERROR(ForEachInRegion(b->region(), blkno, fn));
@@ -442,10 +442,10 @@ Result<DirEntry> LookupDir(const DirContext& ctx, const Inode& dir, std::string_
     if (!node.ok()) return node.status();
     DxNode n = std::move(node).value();
     for (int guard = 0; n.level() > 0; guard++) {
-      if (guard > OCFSX_MAX_DX_LEVEL || n.count() == 0) return CorruptError(DirWhere(dir.blkno()) + ": broken dx tree");
+      if (guard > OCFSX_MAX_DX_LEVEL || n.count() == 0) return Status::Corrupt(DirWhere(dir.blkno()) + ": broken dx tree");
       auto child = ReadDxNode(io, dir.blkno(), Le64(n.ents()[ChildFor(n, hash)].dx_blkno), false);
       if (!child.ok()) return child.status();
-      if (child->level() + 1 != n.level()) return CorruptError(DirWhere(dir.blkno()) + ": dx tree levels are inconsistent");
+      if (child->level() + 1 != n.level()) return Status::Corrupt(DirWhere(dir.blkno()) + ": dx tree levels are inconsistent");
       n = std::move(child).value();
     }
     std::unordered_set<uint64_t> visited;  // a damaged chain must not loop forever
@@ -458,14 +458,14 @@ Result<DirEntry> LookupDir(const DirContext& ctx, const Inode& dir, std::string_
       }
       uint64_t next = Le64(n.hdr()->dn_next);
       if (found || next == 0) break;
-      if (!visited.insert(next).second) return CorruptError(DirWhere(dir.blkno()) + ": dx leaf chain loops at block " + std::to_string(next));
+      if (!visited.insert(next).second) return Status::Corrupt(DirWhere(dir.blkno()) + ": dx leaf chain loops at block " + std::to_string(next));
       auto nx = ReadDxNode(io, dir.blkno(), next, false);
       if (!nx.ok()) return nx.status();
       if (nx->count() == 0 || Le64(nx->ents()[0].dx_hash) != hash) break;
       n = std::move(nx).value();
     }
   }
-  if (!found) return SysError(ENOENT, DirWhere(dir.blkno()) + ": \"" + std::string(name) + "\"");
+  if (!found) return ErrnoStatus(ENOENT, DirWhere(dir.blkno()) + ": \"" + std::string(name) + "\"");
   return *found;
 }
 
@@ -474,8 +474,8 @@ Status AddDirEntry(const DirContext& ctx, Inode& dir, std::string_view name, uin
   MetaIo& io = *ctx.io;
   OCFSX_RETURN_IF_ERROR(CheckName(dir.blkno(), name));
   auto existing = LookupDir(ctx, dir, name);
-  if (existing.ok()) return SysError(EEXIST, DirWhere(dir.blkno()) + ": \"" + std::string(name) + "\"");
-  if (StatusErrno(existing.status()) != ENOENT) return existing.status();
+  if (existing.ok()) return ErrnoStatus(EEXIST, DirWhere(dir.blkno()) + ": \"" + std::string(name) + "\"");
+  if (existing.status().err() != ENOENT) return existing.status();
   uint64_t hash = DirHash(ctx, name);
   auto h32 = static_cast<uint32_t>(hash);
 
@@ -494,7 +494,7 @@ Status AddDirEntry(const DirContext& ctx, Inode& dir, std::string_view name, uin
     if (!b.ok()) return b.status();
     for (const DirEntry& e : live)
       if (!InsertInRegion(b->region(), e.name, e.ino, e.file_type, e.hash))
-        return CorruptError(DirWhere(dir.blkno()) + ": inline entries do not fit one block");
+        return Status::Corrupt(DirWhere(dir.blkno()) + ": inline entries do not fit one block");
     if (!InsertInRegion(b->region(), name, ino, file_type, h32)) {
       OCFSX_RETURN_IF_ERROR(WriteDirBlock(io, *b));
       OCFSX_RETURN_IF_ERROR(dir.Write(io));
@@ -503,7 +503,7 @@ Status AddDirEntry(const DirContext& ctx, Inode& dir, std::string_view name, uin
     OCFSX_RETURN_IF_ERROR(WriteDirBlock(io, *b));
     return dir.Write(io);
   }
-  if (dir.body_format() != OCFSX_BODY_EXTENTS) return CorruptError(DirWhere(dir.blkno()) + ": not a directory body");
+  if (dir.body_format() != OCFSX_BODY_EXTENTS) return Status::Corrupt(DirWhere(dir.blkno()) + ": not a directory body");
 
   uint64_t dx = Le64(dir.raw().i_dx_root);
   if (dx == 0) {
@@ -587,10 +587,10 @@ Status WalkDxLeaves(const DirContext& ctx, const Inode& dir, const std::function
   if (!node.ok()) return node.status();
   DxNode n = std::move(node).value();
   while (n.level() > 0) {
-    if (n.count() == 0) return CorruptError(DirWhere(dir.blkno()) + ": empty interior dx node");
+    if (n.count() == 0) return Status::Corrupt(DirWhere(dir.blkno()) + ": empty interior dx node");
     auto c = ReadDxNode(*ctx.io, dir.blkno(), Le64(n.ents()[0].dx_blkno), false);
     if (!c.ok()) return c.status();
-    if (c->level() + 1 != n.level()) return CorruptError(DirWhere(dir.blkno()) + ": dx tree levels are inconsistent");
+    if (c->level() + 1 != n.level()) return Status::Corrupt(DirWhere(dir.blkno()) + ": dx tree levels are inconsistent");
     n = std::move(c).value();
   }
   std::unordered_set<uint64_t> visited;  // a damaged chain must not loop forever
@@ -598,7 +598,7 @@ Status WalkDxLeaves(const DirContext& ctx, const Inode& dir, const std::function
     for (uint32_t i = 0; i < n.count(); i++) OCFSX_RETURN_IF_ERROR(fn(Le64(n.ents()[i].dx_hash), Le64(n.ents()[i].dx_blkno)));
     uint64_t next = Le64(n.hdr()->dn_next);
     if (next == 0 || n.root) break;
-    if (!visited.insert(next).second) return CorruptError(DirWhere(dir.blkno()) + ": dx leaf chain loops at block " + std::to_string(next));
+    if (!visited.insert(next).second) return Status::Corrupt(DirWhere(dir.blkno()) + ": dx leaf chain loops at block " + std::to_string(next));
     auto c = ReadDxNode(*ctx.io, dir.blkno(), next, false);
     if (!c.ok()) return c.status();
     n = std::move(c).value();

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <random>
 
 namespace ocfsx {
@@ -52,17 +51,6 @@ Status WriteAll(int fd, const std::string& data, const std::string& what) {
 }
 
 }  // namespace
-
-Status ErrnoStatus(int err, const std::string& context, std::string_view hint) {
-  std::string msg = context;
-  if (!msg.empty()) msg += ": ";
-  msg += std::strerror(err);
-  if (!hint.empty()) {
-    msg += "; ";
-    msg += hint;
-  }
-  return Status::Error(err, std::move(msg));
-}
 
 Result<std::string> ReadFileToString(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

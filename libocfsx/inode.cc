@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 namespace {
@@ -20,11 +20,11 @@ Status WalkNode(const MetaIo& io, uint64_t ino, const ocfsx_extent_hdr* hdr, con
                 const std::function<Status(const ocfsx_extent&)>& on_leaf,
                 const std::function<Status(uint64_t, const ocfsx_extent_block&)>& on_block) {
   uint32_t depth = Le16(hdr->eh_depth), used = Le16(hdr->eh_used), cap = Le16(hdr->eh_capacity);
-  if (depth > OCFSX_MAX_EXTENT_DEPTH) return CorruptError(InodeWhere(ino) + ": extent tree depth " + std::to_string(depth) + " exceeds 8");
+  if (depth > OCFSX_MAX_EXTENT_DEPTH) return Status::Corrupt(InodeWhere(ino) + ": extent tree depth " + std::to_string(depth) + " exceeds 8");
   if (!is_root && depth != expect_depth)
-    return CorruptError(InodeWhere(ino) + ": extent block at depth " + std::to_string(depth) + ", expected " +
-                        std::to_string(expect_depth));
-  if (used > cap) return CorruptError(InodeWhere(ino) + ": extent node uses " + std::to_string(used) + " of " + std::to_string(cap) + " records");
+    return Status::Corrupt(InodeWhere(ino) + ": extent block at depth " + std::to_string(depth) + ", expected " +
+                           std::to_string(expect_depth));
+  if (used > cap) return Status::Corrupt(InodeWhere(ino) + ": extent node uses " + std::to_string(used) + " of " + std::to_string(cap) + " records");
   uint64_t prev_end = 0;
   for (uint32_t i = 0; i < used; i++) {
     ocfsx_extent e = recs[i];
@@ -32,10 +32,10 @@ Status WalkNode(const MetaIo& io, uint64_t ino, const ocfsx_extent_hdr* hdr, con
     e.ex_lcluster = Le32(e.ex_lcluster);
     e.ex_clusters = Le32(e.ex_clusters);
     e.ex_flags = Le16(e.ex_flags);
-    if (e.ex_lcluster < prev_end) return CorruptError(InodeWhere(ino) + ": extent records out of order");
+    if (e.ex_lcluster < prev_end) return Status::Corrupt(InodeWhere(ino) + ": extent records out of order");
     if (depth == 0) {
       uint64_t end = uint64_t{e.ex_lcluster} + e.ex_clusters;
-      if (e.ex_clusters == 0 || end > span_end) return CorruptError(InodeWhere(ino) + ": bad extent length");
+      if (e.ex_clusters == 0 || end > span_end) return Status::Corrupt(InodeWhere(ino) + ": bad extent length");
       prev_end = end;
       OCFSX_RETURN_IF_ERROR(on_leaf(e));
       continue;
@@ -46,10 +46,10 @@ Status WalkNode(const MetaIo& io, uint64_t ino, const ocfsx_extent_hdr* hdr, con
     OCFSX_RETURN_IF_ERROR(io.Read(e.ex_start, OCFSX_BT_EXTENT, buf.data()));
     auto* eb = reinterpret_cast<const ocfsx_extent_block*>(buf.data());
     if (Le64(eb->eb_hdr.bh_owner) != ino)
-      return CorruptError("block " + std::to_string(e.ex_start) + " (extent block): owner " +
-                          std::to_string(Le64(eb->eb_hdr.bh_owner)) + " is not inode " + std::to_string(ino));
+      return Status::Corrupt("block " + std::to_string(e.ex_start) + " (extent block): owner " +
+                             std::to_string(Le64(eb->eb_hdr.bh_owner)) + " is not inode " + std::to_string(ino));
     if (Le16(eb->eb_list.eh_capacity) > ocfsx_extent_block_recs(io.block_size()))
-      return CorruptError("block " + std::to_string(e.ex_start) + " (extent block): capacity too large");
+      return Status::Corrupt("block " + std::to_string(e.ex_start) + " (extent block): capacity too large");
     if (on_block) OCFSX_RETURN_IF_ERROR(on_block(e.ex_start, *eb));
     auto* child = reinterpret_cast<const ocfsx_extent*>(buf.data() + OCFSX_EXTENT_BLOCK_RECS_OFFSET);
     OCFSX_RETURN_IF_ERROR(WalkNode(io, ino, &eb->eb_list, child, depth - 1, false, child_end, on_leaf, on_block));
@@ -66,7 +66,7 @@ Result<Inode> Inode::Read(const MetaIo& io, uint64_t blkno) {
   OCFSX_RETURN_IF_ERROR(io.Read(blkno, OCFSX_BT_INODE, in.buf_.data()));
   uint32_t xs = Le16(in.raw().i_xattr_inline_size);
   if (xs % 8 || OCFSX_INODE_BODY_OFFSET + xs > io.block_size())
-    return CorruptError(InodeWhere(blkno) + ": inline xattr size " + std::to_string(xs) + " does not fit the block");
+    return Status::Corrupt(InodeWhere(blkno) + ": inline xattr size " + std::to_string(xs) + " does not fit the block");
   // Every body reader may then rely on its fixed header being inside the
   // block; only the records after it need their own bounds.
   size_t need = 0;
@@ -78,8 +78,8 @@ Result<Inode> Inode::Read(const MetaIo& io, uint64_t blkno) {
     default: break;
   }
   if (in.body_size() < need)
-    return CorruptError(InodeWhere(blkno) + ": body of " + std::to_string(in.body_size()) + " bytes is too small for body format " +
-                        std::to_string(in.body_format()));
+    return Status::Corrupt(InodeWhere(blkno) + ": body of " + std::to_string(in.body_size()) + " bytes is too small for body format " +
+                           std::to_string(in.body_format()));
   return in;
 }
 
@@ -125,10 +125,10 @@ void Inode::InitExtentRoot() {
 Status ForEachExtent(const MetaIo& io, const Inode& inode, const std::function<Status(const ocfsx_extent&)>& on_leaf,
                      const std::function<Status(uint64_t, const ocfsx_extent_block&)>& on_block) {
   if (inode.body_format() != OCFSX_BODY_EXTENTS)
-    return InvalidError(InodeWhere(inode.blkno()) + ": body format " + std::to_string(inode.body_format()) + " has no extents");
+    return Status::Invalid(InodeWhere(inode.blkno()) + ": body format " + std::to_string(inode.body_format()) + " has no extents");
   if (Le16(inode.extent_root()->eh_capacity) >
       ocfsx_inode_extent_recs(inode.block_size(), Le16(inode.raw().i_xattr_inline_size)))
-    return CorruptError(InodeWhere(inode.blkno()) + ": extent root capacity too large");
+    return Status::Corrupt(InodeWhere(inode.blkno()) + ": extent root capacity too large");
   return WalkNode(io, inode.blkno(), inode.extent_root(), inode.extent_recs(), 0, true, OCFSX_MAX_FILE_CLUSTERS, on_leaf,
                   on_block);
 }
@@ -162,11 +162,11 @@ Result<uint64_t> MapBlock(const MetaIo& io, const Inode& inode, uint64_t lblock)
 Status AppendExtent(MetaIo& io, Inode& inode, uint64_t pcluster, uint32_t clusters, SpaceSource& meta, uint16_t flags) {
   const uint32_t bs = io.block_size();
   const uint64_t ino = inode.blkno();
-  if (inode.body_format() != OCFSX_BODY_EXTENTS) return InvalidError(InodeWhere(ino) + ": not an extents inode");
+  if (inode.body_format() != OCFSX_BODY_EXTENTS) return Status::Invalid(InodeWhere(ino) + ": not an extents inode");
   if (clusters == 0) return Status();
   ocfsx_extent_hdr* root = inode.extent_root();
   uint32_t depth = Le16(root->eh_depth);
-  if (depth > 1) return NotSupportedStatus(InodeWhere(ino) + ": offline append supports extent trees of depth 0 and 1");
+  if (depth > 1) return Status::Error(EOPNOTSUPP, InodeWhere(ino) + ": offline append supports extent trees of depth 0 and 1");
 
   // The node that receives the record: the root at depth 0, else the last leaf.
   AlignedBuffer leaf_buf;
@@ -175,7 +175,7 @@ Status AppendExtent(MetaIo& io, Inode& inode, uint64_t pcluster, uint32_t cluste
   uint64_t leaf_blkno = 0;
   if (depth == 1) {
     leaf_blkno = Le64(inode.raw().i_last_leaf);
-    if (leaf_blkno == 0) return CorruptError(InodeWhere(ino) + ": extent tree of depth 1 without a last leaf");
+    if (leaf_blkno == 0) return Status::Corrupt(InodeWhere(ino) + ": extent tree of depth 1 without a last leaf");
     leaf_buf = AlignedBuffer(bs);
     OCFSX_RETURN_IF_ERROR(io.Read(leaf_blkno, OCFSX_BT_EXTENT, leaf_buf.data()));
     node = &reinterpret_cast<ocfsx_extent_block*>(leaf_buf.data())->eb_list;
@@ -188,16 +188,16 @@ Status AppendExtent(MetaIo& io, Inode& inode, uint64_t pcluster, uint32_t cluste
     lstart = uint64_t{Le32(last.ex_lcluster)} + Le32(last.ex_clusters);
     if (Le64(last.ex_start) + Le32(last.ex_clusters) == pcluster && Le16(last.ex_flags) == flags &&
         uint64_t{Le32(last.ex_clusters)} + clusters < (1ULL << 32)) {
-      if (lstart + clusters > OCFSX_MAX_FILE_CLUSTERS) return InvalidError(InodeWhere(ino) + ": file would exceed 2^32 clusters");
+      if (lstart + clusters > OCFSX_MAX_FILE_CLUSTERS) return Status::Invalid(InodeWhere(ino) + ": file would exceed 2^32 clusters");
       last.ex_clusters = Le32(Le32(last.ex_clusters) + clusters);
       inode.raw().i_clusters = Le64(Le64(inode.raw().i_clusters) + clusters);
       if (depth == 1) return io.Write(leaf_blkno, OCFSX_BT_EXTENT, leaf_buf.data());
       return Status();
     }
   } else if (depth == 1) {
-    return CorruptError(InodeWhere(ino) + ": empty last extent leaf");
+    return Status::Corrupt(InodeWhere(ino) + ": empty last extent leaf");
   }
-  if (lstart + clusters > OCFSX_MAX_FILE_CLUSTERS) return InvalidError(InodeWhere(ino) + ": file would exceed 2^32 clusters");
+  if (lstart + clusters > OCFSX_MAX_FILE_CLUSTERS) return Status::Invalid(InodeWhere(ino) + ": file would exceed 2^32 clusters");
 
   ocfsx_extent rec{};
   rec.ex_start = Le64(pcluster);
@@ -247,7 +247,7 @@ Status AppendExtent(MetaIo& io, Inode& inode, uint64_t pcluster, uint32_t cluste
   // Depth 1, last leaf full: start a new leaf to its right.
   uint32_t root_used = Le16(root->eh_used);
   if (root_used >= Le16(root->eh_capacity))
-    return NotSupportedStatus(InodeWhere(ino) + ": extent tree full for an offline append");
+    return Status::Error(EOPNOTSUPP, InodeWhere(ino) + ": extent tree full for an offline append");
   AlignedBuffer buf;
   AllocatedBlock blk;
   OCFSX_RETURN_IF_ERROR(new_leaf(buf, blk));
@@ -268,21 +268,21 @@ Status AppendExtent(MetaIo& io, Inode& inode, uint64_t pcluster, uint32_t cluste
 }
 
 Result<std::string> ReadInlineData(const Inode& inode) {
-  if (inode.body_format() != OCFSX_BODY_INLINE) return InvalidError(InodeWhere(inode.blkno()) + ": data is not inline");
+  if (inode.body_format() != OCFSX_BODY_INLINE) return Status::Invalid(InodeWhere(inode.blkno()) + ": data is not inline");
   if (inode.size() > inode.body_size())
-    return CorruptError(InodeWhere(inode.blkno()) + ": inline size " + std::to_string(inode.size()) + " exceeds the body (" +
-                        std::to_string(inode.body_size()) + " bytes)");
+    return Status::Corrupt(InodeWhere(inode.blkno()) + ": inline size " + std::to_string(inode.size()) + " exceeds the body (" +
+                           std::to_string(inode.body_size()) + " bytes)");
   return std::string(reinterpret_cast<const char*>(inode.body()), static_cast<size_t>(inode.size()));
 }
 
 Result<std::string> ReadSymlink(const MetaIo& io, const Inode& inode) {
-  if (!inode.is_symlink()) return InvalidError(InodeWhere(inode.blkno()) + ": not a symlink");
+  if (!inode.is_symlink()) return Status::Invalid(InodeWhere(inode.blkno()) + ": not a symlink");
   if (inode.body_format() == OCFSX_BODY_INLINE) return ReadInlineData(inode);
   if (inode.size() == 0 || inode.size() > io.block_size() || inode.size() > 4096)
-    return CorruptError(InodeWhere(inode.blkno()) + ": symlink length " + std::to_string(inode.size()) + " is invalid");
+    return Status::Corrupt(InodeWhere(inode.blkno()) + ": symlink length " + std::to_string(inode.size()) + " is invalid");
   auto blk = MapBlock(io, inode, 0);
   if (!blk.ok()) return blk.status();
-  if (*blk == 0) return CorruptError(InodeWhere(inode.blkno()) + ": symlink target block is a hole");
+  if (*blk == 0) return Status::Corrupt(InodeWhere(inode.blkno()) + ": symlink target block is a hole");
   AlignedBuffer buf(io.block_size());
   OCFSX_RETURN_IF_ERROR(io.ReadRaw(*blk, buf.data()));
   return std::string(reinterpret_cast<const char*>(buf.data()), static_cast<size_t>(inode.size()));

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/inspect.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx::inspect {
 
@@ -31,17 +31,17 @@ Result<std::vector<SlotEntry>> ReadSlotMap(const Volume& vol) {
   for (uint32_t b = 0; b < nblocks; b++) {
     const std::string where = "slot map block " + std::to_string(b);
     uint64_t phys = MapBlockInExtents(*ext, io.geometry(), b);
-    if (phys == 0) return CorruptError(where + " is a hole");
-    if (phys >= io.geometry().blocks()) return CorruptError(where + " lies outside the volume");
+    if (phys == 0) return Status::Corrupt(where + " is a hole");
+    if (phys >= io.geometry().blocks()) return Status::Corrupt(where + " lies outside the volume");
     OCFSX_RETURN_IF_ERROR(io.Read(phys, OCFSX_BT_SLOT_MAP, buf.data()));
     const auto* sm = reinterpret_cast<const ocfsx_slot_map_block*>(buf.data());
     const uint32_t first = Le16(sm->sm_first_slot), count = Le16(sm->sm_count);
     const uint32_t expect = std::min(per, slots - b * per);
     if (Le64(sm->sm_hdr.bh_owner) != *ino)
-      return CorruptError(where + ": owner " + std::to_string(Le64(sm->sm_hdr.bh_owner)) + " is not the slot map inode");
+      return Status::Corrupt(where + ": owner " + std::to_string(Le64(sm->sm_hdr.bh_owner)) + " is not the slot map inode");
     if (first != b * per || count != expect)
-      return CorruptError(where + ": holds slots " + std::to_string(first) + "+" + std::to_string(count) + ", expected " +
-                          std::to_string(b * per) + "+" + std::to_string(expect));
+      return Status::Corrupt(where + ": holds slots " + std::to_string(first) + "+" + std::to_string(count) + ", expected " +
+                             std::to_string(b * per) + "+" + std::to_string(expect));
     const auto* ents = reinterpret_cast<const ocfsx_slot_entry*>(buf.data() + OCFSX_SLOT_MAP_ENTRIES_OFFSET);
     for (uint32_t i = 0; i < count; i++) {
       SlotEntry e;

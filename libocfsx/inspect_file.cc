@@ -6,8 +6,9 @@
 #include <memory>
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/inspect.h"
+#include "ocfsx/journal_io.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx::inspect {
 namespace {
@@ -99,8 +100,8 @@ Status ReadFileData(const Volume& vol, const Inode& inode, const std::function<S
     case OCFSX_BODY_EXTENTS:
       break;
     default:
-      return InvalidError("inode " + std::to_string(ino) + " holds no file data (body format " +
-                          std::to_string(inode.body_format()) + ")");
+      return Status::Invalid("inode " + std::to_string(ino) + " holds no file data (body format " +
+                             std::to_string(inode.body_format()) + ")");
   }
   const MetaIo& io = vol.io();
   const Geometry& geo = io.geometry();
@@ -113,8 +114,8 @@ Status ReadFileData(const Volume& vol, const Inode& inode, const std::function<S
   for (const ocfsx_extent& e : *ext) {
     if (pos >= size) break;
     if (e.ex_start >= geo.clusters || e.ex_clusters > geo.clusters - e.ex_start)
-      return CorruptError("inode " + std::to_string(ino) + ": extent at cluster " + std::to_string(e.ex_start) + "+" +
-                          std::to_string(e.ex_clusters) + " lies outside the volume");
+      return Status::Corrupt("inode " + std::to_string(ino) + ": extent at cluster " + std::to_string(e.ex_start) + "+" +
+                             std::to_string(e.ex_clusters) + " lies outside the volume");
     const uint64_t lstart = uint64_t{e.ex_lcluster} * cs;
     // ForEachExtent guarantees sorted, non-overlapping records.
     if (lstart > pos) {
@@ -141,31 +142,14 @@ Status ReadFileData(const Volume& vol, const Inode& inode, const std::function<S
 
 Result<jbd2::JournalIo> JournalIoForSlot(const Volume& vol, uint32_t slot, uint64_t* ino_out) {
   if (slot >= vol.super().max_slots())
-    return InvalidError("slot " + std::to_string(slot) + " does not exist (slots are 0.." +
-                        std::to_string(vol.super().max_slots() - 1) + ")");
+    return Status::Invalid("slot " + std::to_string(slot) + " does not exist (slots are 0.." +
+                           std::to_string(vol.super().max_slots() - 1) + ")");
   auto ino = vol.SystemFile(OCFSX_SYS_JOURNAL, slot);
   if (!ino.ok()) return ino.status();
   if (ino_out) *ino_out = *ino;
   auto inode = vol.ReadInode(*ino);
   if (!inode.ok()) return inode.status();
-  auto ext = CollectExtents(vol.io(), *inode);
-  if (!ext.ok()) return ext.status();
-  auto extents = std::make_shared<std::vector<ocfsx_extent>>(std::move(ext).value());
-  const Geometry geo = vol.io().geometry();
-  Device* dev = vol.io().device();
-  const uint64_t nblocks = inode->size() / geo.block_size();
-  jbd2::JournalIo jio;
-  jio.size_blocks = nblocks;
-  jio.read = [extents, geo, dev, nblocks](uint64_t jb, void* buf) -> Status {
-    if (jb >= nblocks) return CorruptError("journal block " + std::to_string(jb) + " is past the journal's end");
-    uint64_t phys = MapBlockInExtents(*extents, geo, jb);
-    if (phys == 0) return CorruptError("journal block " + std::to_string(jb) + " is a hole");
-    if (phys >= geo.blocks()) return CorruptError("journal block " + std::to_string(jb) + " lies outside the volume");
-    return dev->ReadBlocks(phys, geo.block_size(), buf);
-  };
-  jio.write = [](uint64_t, const void*) { return InvalidError("the journal is open read-only"); };
-  jio.write_fs = [](uint64_t, const void*) { return InvalidError("the volume is open read-only"); };
-  return jio;
+  return MapJournalInode(vol.io(), *inode, "journal of slot " + std::to_string(slot), JournalWrites::kRefuse);
 }
 
 XattrArea ReadInlineXattrs(const Inode& inode) {

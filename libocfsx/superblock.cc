@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 namespace {
@@ -30,32 +30,32 @@ Superblock Superblock::New(uint32_t bbits) {
 Result<Superblock> Superblock::ReadAt(const Device& dev, uint64_t offset, int64_t expect_bbits) {
   const std::string where = dev.path() + ": superblock at byte " + std::to_string(offset);
   if (dev.size() < offset + OCFSX_SUPER_STRUCT_SIZE)
-    return CorruptError(where + ": device too small to hold it");
+    return Status::Corrupt(where + ": device too small to hold it");
   AlignedBuffer probe(OCFSX_SUPER_STRUCT_SIZE);
   OCFSX_RETURN_IF_ERROR(dev.ReadAt(offset, probe.data(), probe.size()));
   auto* s = reinterpret_cast<const ocfsx_super_block*>(probe.data());
   if (Le32(s->s_hdr.bh_magic) != OCFSX_META_MAGIC || Le16(s->s_hdr.bh_type) != OCFSX_BT_SUPER)
-    return CorruptError(where + ": no ocfsx superblock (bad magic)");
+    return Status::Corrupt(where + ": no ocfsx superblock (bad magic)");
   uint32_t bbits = s->s_blocksize_bits;
   if (bbits < OCFSX_MIN_BLOCKSIZE_BITS || bbits > OCFSX_MAX_BLOCKSIZE_BITS)
-    return CorruptError(where + ": invalid block size bits " + std::to_string(bbits));
+    return Status::Corrupt(where + ": invalid block size bits " + std::to_string(bbits));
   if (expect_bbits >= 0 && bbits != static_cast<uint32_t>(expect_bbits))
-    return CorruptError(where + ": block size bits " + std::to_string(bbits) + " differ from the primary's");
+    return Status::Corrupt(where + ": block size bits " + std::to_string(bbits) + " differ from the primary's");
   uint32_t bs = 1U << bbits;
-  if (dev.size() < offset + bs) return CorruptError(where + ": device too small to hold it");
+  if (dev.size() < offset + bs) return Status::Corrupt(where + ": device too small to hold it");
   Superblock sb;
   sb.buf_ = AlignedBuffer(bs);
   OCFSX_RETURN_IF_ERROR(dev.ReadAt(offset, sb.buf_.data(), bs));
   sb.blkno_ = offset >> bbits;
   Status st = VerifyBlock(sb.buf_.data(), OCFSX_BT_SUPER, bs, sb.blkno_, 0, /*check_generation=*/false);
-  if (!st.ok()) return WithPrefix(st, dev.path());
+  if (!st.ok()) return st.WithContext(dev.path());
   return sb;
 }
 
 Result<Superblock> Superblock::ReadPrimary(const Device& dev) { return ReadAt(dev, OCFSX_SUPER_OFFSET, -1); }
 
 Result<Superblock> Superblock::ReadBackup(const Device& dev, unsigned int i, uint32_t bbits) {
-  if (i >= OCFSX_BACKUP_SB_COUNT) return InvalidError("backup superblock index " + std::to_string(i) + " out of range 0..5");
+  if (i >= OCFSX_BACKUP_SB_COUNT) return Status::Invalid("backup superblock index " + std::to_string(i) + " out of range 0..5");
   return ReadAt(dev, ocfsx_backup_sb_offset(i), bbits);
 }
 
@@ -81,18 +81,18 @@ bool Superblock::has_feature_ro_compat(uint32_t f) const { return (Le32(raw().s_
 
 Status Superblock::Validate(uint64_t device_bytes) const {
   const ocfsx_super_block& s = raw();
-  auto bad = [&](const std::string& m) { return CorruptError("superblock: " + m); };
+  auto bad = [&](const std::string& m) { return Status::Corrupt("superblock: " + m); };
   if (Le16(s.s_major) != OCFSX_FORMAT_MAJOR)
-    return InvalidError("superblock: format version " + std::to_string(Le16(s.s_major)) + "." +
-                        std::to_string(Le16(s.s_minor)) + " is not supported (this is " +
-                        std::to_string(OCFSX_FORMAT_MAJOR) + ".x)");
+    return Status::Invalid("superblock: format version " + std::to_string(Le16(s.s_major)) + "." +
+                           std::to_string(Le16(s.s_minor)) + " is not supported (this is " +
+                           std::to_string(OCFSX_FORMAT_MAJOR) + ".x)");
   uint32_t bbits = s.s_blocksize_bits, cbits = s.s_clustersize_bits;
   if (!ocfsx_geometry_valid(bbits, cbits))
     return bad("invalid geometry: block size bits " + std::to_string(bbits) + ", cluster size bits " +
                std::to_string(cbits));
   if (unknown_incompat())
-    return InvalidError("superblock: unsupported incompatible features " + Hex(unknown_incompat()) +
-                        "; this tool is too old for the volume");
+    return Status::Invalid("superblock: unsupported incompatible features " + Hex(unknown_incompat()) +
+                           "; this tool is too old for the volume");
   uint32_t slots = max_slots();
   if (slots < 1 || slots > OCFSX_MAX_SLOTS) return bad("max slots " + std::to_string(slots) + " out of range 1..255");
   Geometry g = geometry();
@@ -127,15 +127,21 @@ Status Superblock::WriteAt(MetaIo& io, uint64_t blkno) {
   raw().s_hdr.bh_owner = 0;
   raw().s_hdr.bh_alloc_slot = Le16(OCFSX_SLOT_NONE);
   raw().s_hdr.bh_last_writer = Le16(OCFSX_SLOT_NONE);
-  return io.Write(blkno, OCFSX_BT_SUPER, buf_.data());
+  Status st = io.Write(blkno, OCFSX_BT_SUPER, buf_.data());
+  // io.Write stamped the block for where it went. For a backup that stamp
+  // must not stay in memory: the in-memory copy keeps the self-reference and
+  // checksum of blkno(), so writing or comparing it as that block afterwards
+  // stays right.
+  if (blkno != blkno_) io.Stamp(blkno_, OCFSX_BT_SUPER, buf_.data());
+  return st;
 }
 
 Status Superblock::WriteAll(MetaIo& io) {
-  for (uint64_t b : BackupBlknos()) OCFSX_RETURN_IF_ERROR(WriteAt(io, b));
-  // Primary last, so the in-memory copy ends up describing the primary.
-  OCFSX_RETURN_IF_ERROR(WriteAt(io, ocfsx_super_blkno(raw().s_blocksize_bits)));
+  // From here on the in-memory copy describes the primary, even when it was
+  // read from a backup.
   blkno_ = ocfsx_super_blkno(raw().s_blocksize_bits);
-  return Status();
+  for (uint64_t b : BackupBlknos()) OCFSX_RETURN_IF_ERROR(WriteAt(io, b));
+  return WriteAt(io, blkno_);
 }
 
 std::string Superblock::FeatureString() const {

@@ -2,7 +2,7 @@
 #include "ocfsx/volume.h"
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 
 namespace ocfsx {
 
@@ -18,7 +18,7 @@ Result<std::unique_ptr<Volume>> Volume::Open(const std::string& path, const Opti
   if (!sb.ok()) return sb.status();
   v->sb_ = std::move(sb).value();
   Status st = v->sb_.Validate(v->dev_->size());
-  if (!st.ok()) return WithPrefix(st, path);
+  if (!st.ok()) return st.WithContext(path);
   v->io_ = std::make_unique<MetaIo>(v->dev_.get(), v->sb_.geometry(), v->sb_.fs_generation());
   return v;
 }
@@ -44,15 +44,15 @@ Result<uint64_t> Volume::Lookup(uint64_t dir_ino, std::string_view name) const {
 
 Result<uint64_t> Volume::SystemFile(std::string_view name) const {
   auto r = Lookup(Le64(sb_.raw().s_system_dir_blkno), name);
-  if (!r.ok() && StatusErrno(r.status()) == ENOENT)
-    return SysError(ENOENT, dev_->path() + ": system file \"" + std::string(name) + "\"");
+  if (!r.ok() && r.status().err() == ENOENT)
+    return ErrnoStatus(ENOENT, dev_->path() + ": system file \"" + std::string(name) + "\"");
   return r;
 }
 
 Result<uint64_t> Volume::SystemFile(unsigned int type, unsigned int slot) const {
   char name[32];
   if (ocfsx_sysfile_name(name, sizeof(name), type, slot) < 0)
-    return InvalidError("no system file of type " + std::to_string(type) + " slot " + std::to_string(slot));
+    return Status::Invalid("no system file of type " + std::to_string(type) + " slot " + std::to_string(slot));
   return SystemFile(name);
 }
 

@@ -18,6 +18,7 @@
 #include "ocfsx/inode.h"
 #include "ocfsx/inspect.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/journal_io.h"
 #include "ocfsx/volume.h"
 
 using namespace ocfsx;
@@ -143,7 +144,6 @@ DataFile AddFiles(const std::string& img) {
 // A writable JournalIo over journal:NNNN, for LogWriter.
 struct RwJournal {
   std::unique_ptr<Volume> v;
-  std::vector<ocfsx_extent> ext;
   jbd2::JournalIo io;
   uint32_t bs = 0;
   RwJournal(const std::string& img, uint32_t slot) : v(inspect_test::OpenRw(img)) {
@@ -153,19 +153,10 @@ struct RwJournal {
     REQUIRE(ino.ok());
     auto in = v->ReadInode(*ino);
     REQUIRE(in.ok());
-    auto e = CollectExtents(v->io(), *in);
-    REQUIRE(e.ok());
-    ext = *e;
+    auto jio = MapJournalInode(v->io(), *in, name, JournalWrites::kWrite);
+    REQUIRE(jio.ok());
+    io = *jio;
     bs = v->io().block_size();
-    Geometry geo = v->geometry();
-    io.read = [this, geo](uint64_t jb, void* buf) {
-      return v->device().ReadBlocks(MapBlockInExtents(ext, geo, jb), bs, buf);
-    };
-    io.write = [this, geo](uint64_t jb, const void* buf) {
-      return v->device().WriteBlocks(MapBlockInExtents(ext, geo, jb), bs, buf);
-    };
-    io.write_fs = [](uint64_t, const void*) { return Status::Invalid("no fs writes in this test"); };
-    io.size_blocks = in->size() / bs;
   }
 };
 
@@ -376,15 +367,7 @@ TEST_CASE("debugfs: per-command errors are one line and the session goes on", "[
 
 TEST_CASE("debugfs: a bad device is one line and exit 1", "[debugfs]") {
   fstest::TempImage garbage(64ULL << 20);
-  {
-    std::vector<char> junk(1 << 20);
-    std::mt19937 rng(7);
-    for (auto& c : junk) c = static_cast<char>(rng());
-    FILE* f = std::fopen(garbage.path().c_str(), "r+");
-    REQUIRE(f);
-    std::fwrite(junk.data(), 1, junk.size(), f);
-    std::fclose(f);
-  }
+  REQUIRE(fstest::WriteGarbage(garbage.path(), 1 << 20, 7));
   auto r = Cmd(garbage.path(), "stats");
   CHECK(r.exit_code == 1);
   CHECK(r.out.empty());
@@ -425,10 +408,11 @@ TEST_CASE("debugfs: slotmap and hb on a fresh image, then with a node", "[debugf
 
   const std::string t = inspect::FormatTime(1700000000);
   {
-    inspect_test::HbWriter w(img.path());
-    w.Write(3, 41, 0x1234, 0, 0);                  // written once, then silent: dead
-    w.Write(4, 9, 0x99, OCFSX_HB_F_STOPPED);       // stopped cleanly
-    inspect_test::LiveNode live(img.path(), 7, 1);  // advancing every 20 ms
+    fstest::HbWriter w(img.path());
+    REQUIRE(w.Write(3, 41, 0x1234, 0, 0));                // written once, then silent: dead
+    REQUIRE(w.Write(4, 9, 0x99, OCFSX_HB_F_STOPPED));     // stopped cleanly
+    fstest::LiveHeartbeatWriter live(img.path(), {7}, 1);  // advancing every 20 ms
+    REQUIRE(live.ok());
     auto r = Cmd(img.path(), "hb", fast);
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);

@@ -65,7 +65,7 @@ check::Report Run(const std::string& path, check::Mode mode, std::string* out) {
   check::Report r = check::CheckVolume(path, o, os, es);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   if (ms > 10000) FAIL("fsck took " << ms << " ms: a hang?\n" << os.str());
-  *out = os.str();
+  *out = os.str() + es.str();  // operational errors go to stderr
   return r;
 }
 

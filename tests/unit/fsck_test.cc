@@ -3,17 +3,15 @@
 // precisely through libocfsx): -fn reports it, -fy repairs it, -fn is clean.
 #include <sys/stat.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
 #include <catch2/catch.hpp>
 
 #include "ocfsx/bitmap.h"
 #include "ocfsx/block_io.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/journal_io.h"
 #include "testutil_fsck.h"
 
 using namespace ocfsx;
@@ -152,42 +150,13 @@ TEST_CASE("fsck: command line and operational errors", "[fsck][cli]") {
 
 TEST_CASE("fsck: refuses a volume with a live heartbeat unless -F", "[fsck][cli]") {
   Image img(64ULL << 20);
-  uint64_t hb;
-  uint32_t bs, gen;
+  fstest::RunResult r, f;
   {
-    auto v = Volume::Open(img.path());
-    REQUIRE(v.ok());
-    hb = Le64((*v)->super().raw().s_hb_blkno);
-    bs = (*v)->super().block_size();
-    gen = (*v)->super().fs_generation();
+    fstest::LiveHeartbeatWriter live(img.path(), {3, 7}, OCFSX_SLOT_NONE, 100);
+    REQUIRE(live.ok());
+    r = Fsck("-fn", img.path());
+    f = Fsck("-fnF", img.path());
   }
-  std::atomic<bool> stop{false};
-  std::thread writer([&] {
-    DeviceOptions o;
-    o.writable = true;
-    auto dev = Device::Open(img.path(), o);
-    if (!dev.ok()) return;
-    AlignedBuffer b(bs);
-    for (uint64_t seq = 1; !stop; seq++) {
-      for (uint32_t node : {3u, 7u}) {
-        b.Zero();
-        InitBlockHeader(b.data(), OCFSX_BT_HEARTBEAT, bs, hb + node, 0, gen);
-        auto* h = reinterpret_cast<ocfsx_heartbeat_block*>(b.data());
-        h->hb_seq = Le64(seq);
-        h->hb_generation = Le64(99);
-        h->hb_node = Le32(node);
-        h->hb_interval_ms = Le32(100);
-        SealBlock(b.data(), OCFSX_BT_HEARTBEAT, bs);
-        (void)(*dev)->WriteBlocks(hb + node, bs, b.data());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  auto r = Fsck("-fn", img.path());
-  auto f = Fsck("-fnF", img.path());
-  stop = true;
-  writer.join();
   CHECK(r.exit_code == 8);
   CHECK_THAT(r.output, Catch::Contains("live heartbeat from nodes 3, 7"));
   CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
@@ -409,17 +378,10 @@ TEST_CASE("fsck: dirty journal is replayed", "[fsck][repair][journal]") {
     lf = *ed.vol().LookupPath("/lost+found");
     uint64_t jino = *ed.vol().SystemFile("journal:0000");
     Inode j = ed.Read(jino);
-    auto ext = CollectExtents(ed.io(), j);
-    REQUIRE(ext.ok());
     const uint32_t bs = ed.bs();
-    const Geometry geo = ed.vol().geometry();
-    Device& dev = ed.vol().device();
-    jbd2::JournalIo jio;
-    jio.read = [&](uint64_t jb, void* buf) { return dev.ReadBlocks(MapBlockInExtents(*ext, geo, jb), bs, buf); };
-    jio.write = [&](uint64_t jb, const void* buf) { return dev.WriteBlocks(MapBlockInExtents(*ext, geo, jb), bs, buf); };
-    jio.write_fs = [&](uint64_t b, const void* buf) { return dev.WriteBlocks(b, bs, buf); };
-    jio.size_blocks = j.size() / bs;
-    auto w = jbd2::LogWriter::Open(jio, bs);
+    auto jio = MapJournalInode(ed.io(), j, "journal:0000", JournalWrites::kWrite);
+    REQUIRE(jio.ok());
+    auto w = jbd2::LogWriter::Open(*jio, bs);
     REQUIRE(w.ok());
     // The committed transaction carries a new version of lost+found.
     auto raw = ed.ReadRaw(lf);

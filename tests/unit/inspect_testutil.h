@@ -3,12 +3,9 @@
 // heartbeat writer, and running a tool with a command script on stdin.
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -59,58 +56,6 @@ inline void SetSlot(const std::string& path, uint32_t slot, uint32_t node, uint6
   e->se_mount_time = ocfsx::Le64(mount_time);
   REQUIRE(v->io().Write(*phys, OCFSX_BT_SLOT_MAP, buf.data()).ok());
 }
-
-// Writes heartbeat blocks the way a node's heartbeat thread would.
-class HbWriter {
- public:
-  explicit HbWriter(const std::string& path) : v_(OpenRw(path)) {}
-  void Write(uint32_t node, uint64_t seq, uint64_t generation, uint32_t flags = 0, uint16_t slot = OCFSX_SLOT_NONE) {
-    const uint32_t bs = v_->io().block_size();
-    const uint64_t blk = ocfsx::Le64(v_->super().raw().s_hb_blkno) + node;
-    ocfsx::AlignedBuffer b(bs);
-    ocfsx::InitBlockHeader(b.data(), OCFSX_BT_HEARTBEAT, bs, blk, 0, v_->super().fs_generation());
-    auto* h = reinterpret_cast<ocfsx_heartbeat_block*>(b.data());
-    h->hb_seq = ocfsx::Le64(seq);
-    h->hb_generation = ocfsx::Le64(generation);
-    h->hb_time_sec = ocfsx::Le64(1700000000);
-    h->hb_node = ocfsx::Le32(node);
-    h->hb_interval_ms = ocfsx::Le32(2000);
-    h->hb_dead_ms = ocfsx::Le32(60000);
-    h->hb_flags = ocfsx::Le32(flags);
-    h->hb_slot = ocfsx::Le16(slot);
-    std::memcpy(h->hb_cluster, "alpha", 5);
-    std::string host = "host" + std::to_string(node);
-    std::memcpy(h->hb_host, host.data(), host.size());
-    ocfsx::SealBlock(b.data(), OCFSX_BT_HEARTBEAT, bs);
-    REQUIRE(v_->device().WriteBlocks(blk, bs, b.data()).ok());
-  }
-
- private:
-  std::unique_ptr<ocfsx::Volume> v_;
-};
-
-// A node heartbeating in the background (every 20 ms) while it lives.
-class LiveNode {
- public:
-  LiveNode(const std::string& path, uint32_t node, uint16_t slot = OCFSX_SLOT_NONE) : w_(path) {
-    w_.Write(node, 1, 0x77, 0, slot);  // written once before any reader looks
-    t_ = std::thread([this, node, slot] {
-      for (uint64_t seq = 2; !stop_; seq++) {
-        w_.Write(node, seq, 0x77, 0, slot);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    });
-  }
-  ~LiveNode() {
-    stop_ = true;
-    t_.join();
-  }
-
- private:
-  HbWriter w_;
-  std::atomic<bool> stop_{false};
-  std::thread t_;
-};
 
 // Runs `tool args... < script` through the shell.
 inline testutil::ProcResult RunScript(const std::string& tool, const std::string& args, const std::string& script,

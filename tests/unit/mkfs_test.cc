@@ -3,10 +3,7 @@
 // error and refusal.
 #include <sys/stat.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -14,8 +11,9 @@
 #include "ocfsx/alloc.h"
 #include "ocfsx/bitmap.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/journal_io.h"
+#include "ocfsx/status.h"
 #include "ocfsx/volume.h"
 #include "testutil_fs.h"
 
@@ -98,14 +96,9 @@ void VerifyVolume(const std::string& path, uint32_t slots) {
       if (type == OCFSX_SYS_LOCAL_ALLOC) CHECK(ReadLocalAlloc(*in).ok());
       if (type == OCFSX_SYS_DEALLOC_LOG) CHECK(ReadDeallocLog(*in).ok());
       if (type == OCFSX_SYS_JOURNAL) {
-        auto ext = CollectExtents(v.io(), *in);
-        REQUIRE(ext.ok());
-        jbd2::JournalIo jio;
-        jio.read = [&](uint64_t jb, void* buf) {
-          return v.device().ReadBlocks(MapBlockInExtents(*ext, geo, jb), geo.block_size(), buf);
-        };
-        jio.size_blocks = in->size() / geo.block_size();
-        auto info = jbd2::ReadSuperblock(jio, geo.block_size());
+        auto jio = MapJournalInode(v.io(), *in, "journal", JournalWrites::kRefuse);
+        REQUIRE(jio.ok());
+        auto info = jbd2::ReadSuperblock(*jio, geo.block_size());
         REQUIRE(info.ok());
         CHECK(info->maxlen == in->size() / geo.block_size());
         CHECK_FALSE(jbd2::NeedsRecovery(*info));
@@ -307,39 +300,12 @@ TEST_CASE("mkfs refuses another filesystem unless forced", "[mkfs][cli]") {
 TEST_CASE("mkfs refuses a volume with a live heartbeat", "[mkfs][cli]") {
   fstest::TempImage img(64ULL << 20);
   REQUIRE(fstest::Run(Mkfs("-q " + img.path())).exit_code == 0);
-  uint64_t hb;
-  uint32_t bs, gen;
+  fstest::RunResult r;
   {
-    auto v = Volume::Open(img.path());
-    REQUIRE(v.ok());
-    hb = Le64((*v)->super().raw().s_hb_blkno);
-    bs = (*v)->super().block_size();
-    gen = (*v)->super().fs_generation();
+    fstest::LiveHeartbeatWriter live(img.path(), {3}, OCFSX_SLOT_NONE, 100);
+    REQUIRE(live.ok());
+    r = fstest::Run(Mkfs("-q " + img.path()));
   }
-  std::atomic<bool> stop{false};
-  std::thread writer([&] {
-    DeviceOptions o;
-    o.writable = true;
-    auto dev = Device::Open(img.path(), o);
-    if (!dev.ok()) return;
-    AlignedBuffer b(bs);
-    for (uint64_t seq = 1; !stop; seq++) {
-      b.Zero();
-      InitBlockHeader(b.data(), OCFSX_BT_HEARTBEAT, bs, hb + 3, 0, gen);
-      auto* h = reinterpret_cast<ocfsx_heartbeat_block*>(b.data());
-      h->hb_seq = Le64(seq);
-      h->hb_generation = Le64(77);
-      h->hb_node = Le32(3);
-      h->hb_interval_ms = Le32(200);
-      SealBlock(b.data(), OCFSX_BT_HEARTBEAT, bs);
-      (void)(*dev)->WriteBlocks(hb + 3, bs, b.data());
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  auto r = fstest::Run(Mkfs("-q " + img.path()));
-  stop = true;
-  writer.join();
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.output, Catch::Contains("live heartbeat from node 3"));
   // Once the writer is gone the same block no longer changes.

@@ -2,7 +2,6 @@
 // built mkfs.ocfsx, with slots claimed and heartbeats written through
 // libocfsx; exact table lines, stale nodes, scan mode and errors.
 #include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -53,16 +52,6 @@ testutil::RunOptions Fast() {
   return o;
 }
 
-void WriteGarbage(const std::string& path) {
-  std::vector<char> junk(256 << 10);
-  std::mt19937 rng(3);
-  for (auto& c : junk) c = static_cast<char>(rng());
-  FILE* f = std::fopen(path.c_str(), "r+");
-  REQUIRE(f);
-  std::fwrite(junk.data(), 1, junk.size(), f);
-  std::fclose(f);
-}
-
 }  // namespace
 
 TEST_CASE("mounted: detect mode lists stack, cluster, flags, UUID and label", "[mounted]") {
@@ -109,10 +98,13 @@ TEST_CASE("mounted: full mode cross-checks the slot map with the heartbeat", "[m
   {
     // Node 7 heartbeats on both, node 3 wrote once and went silent, node 9
     // heartbeats on a without a slot (mounting).
-    inspect_test::LiveNode n7a(a.path(), 7, 2);
-    inspect_test::LiveNode n7b(b.path(), 7, 1);
-    inspect_test::LiveNode n9(a.path(), 9);
-    inspect_test::HbWriter(a.path()).Write(3, 5, 0x33, 0, 0);
+    fstest::LiveHeartbeatWriter n7a(a.path(), {7}, 2);
+    fstest::LiveHeartbeatWriter n7b(b.path(), {7}, 1);
+    fstest::LiveHeartbeatWriter n9(a.path(), {9});
+    REQUIRE(n7a.ok());
+    REQUIRE(n7b.ok());
+    REQUIRE(n9.ok());
+    REQUIRE(fstest::HbWriter(a.path()).Write(3, 5, 0x33, 0, 0));
     auto r = testutil::Run({Mounted(), "-f", a.path(), b.path()}, Fast());
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
@@ -120,7 +112,7 @@ TEST_CASE("mounted: full mode cross-checks the slot map with the heartbeat", "[m
   }
 
   // A node that stopped cleanly but still holds its slot is stale too.
-  inspect_test::HbWriter(b.path()).Write(7, 100, 0x44, OCFSX_HB_F_STOPPED, 1);
+  REQUIRE(fstest::HbWriter(b.path()).Write(7, 100, 0x44, OCFSX_HB_F_STOPPED, 1));
   auto s = testutil::Run({Mounted(), "-f", b.path()}, Fast());
   CHECK(s.out == Table({{"Device", "Stack", "Cluster", "F", "Nodes"}, {b.path(), "o2cb", "alpha", "", "7 (stale)"}}));
 }
@@ -136,7 +128,7 @@ TEST_CASE("mounted: local volumes are not heartbeat-checked", "[mounted]") {
 TEST_CASE("mounted: bad devices on the command line are reported, scans skip them", "[mounted]") {
   Image a(64ULL << 20, "--cluster-name alpha -L good");
   fstest::TempImage junk(64ULL << 20);
-  WriteGarbage(junk.path());
+  REQUIRE(fstest::WriteGarbage(junk.path(), 256 << 10, 3));
   auto r = testutil::Run({Mounted(), junk.path(), a.path()});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);

@@ -46,7 +46,7 @@ inline InProc FsckInProc(const std::string& path, check::Mode mode, bool force =
   std::ostringstream out, err;
   InProc r;
   r.report = check::CheckVolume(path, o, out, err);
-  r.out = out.str();
+  r.out = out.str() + err.str();  // operational errors go to stderr
   return r;
 }
 

@@ -2,7 +2,9 @@
 // and directories (inline, block, and indexed with thousands of names).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -14,7 +16,7 @@
 #include "ocfsx/device.h"
 #include "ocfsx/dir.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 #include "ocfsx/volume.h"
 #include "testutil_fs.h"
 
@@ -38,6 +40,30 @@ struct RawVolume {
   }
 };
 
+// A volume made by the built mkfs.ocfsx, open read-write, with the global
+// bitmap and the global inode allocator loaded.
+struct MkfsVolume {
+  fstest::TempImage img;
+  std::unique_ptr<Volume> vol;
+  std::optional<ChainAllocator> gb, gia;
+  MkfsVolume(unsigned long long bytes, const std::string& mkfs_args) : img(bytes) {
+    auto r = fstest::Run(fstest::Tool("mkfs.ocfsx") + " -q " + mkfs_args + " " + img.path());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    Volume::Options o;
+    o.writable = true;
+    auto v = Volume::Open(img.path(), o);
+    REQUIRE(v.ok());
+    vol = std::move(v).value();
+    auto g = vol->LoadAllocator("global_bitmap");
+    auto i = vol->LoadAllocator("global_inode_alloc");
+    REQUIRE(g.ok());
+    REQUIRE(i.ok());
+    gb = std::move(g).value();
+    gia = std::move(i).value();
+  }
+};
+
 }  // namespace
 
 TEST_CASE("metadata block round trip and checksum failures", "[block]") {
@@ -58,7 +84,7 @@ TEST_CASE("metadata block round trip and checksum failures", "[block]") {
     in.data()[bs - 1] ^= 1;
     REQUIRE(v.dev->WriteBlocks(100, bs, in.data()).ok());
     Status st = v.io->Read(100, OCFSX_BT_INODE, in.data());
-    CHECK(IsCorruptStatus(st));
+    CHECK(st.corrupt());
     CHECK_THAT(st.message(), Catch::Contains("block 100 (inode): bad checksum (stored 0x"));
     CHECK_THAT(st.message(), Catch::Contains(", computed 0x"));
 
@@ -159,19 +185,9 @@ TEST_CASE("chain allocator keeps three levels of counts", "[alloc]") {
 }
 
 TEST_CASE("directories: inline then blocks then 5000 names through the index", "[dir]") {
-  fstest::TempImage img(256ULL << 20);
-  auto r = fstest::Run(fstest::Tool("mkfs.ocfsx") + " -q -b 1K -N 2 " + img.path());
-  REQUIRE(r.exit_code == 0);
-  Volume::Options o;
-  o.writable = true;
-  auto vol = Volume::Open(img.path(), o);
-  REQUIRE(vol.ok());
-  Volume& v = **vol;
-  auto gb = v.LoadAllocator("global_bitmap");
-  auto gia = v.LoadAllocator("global_inode_alloc");
-  REQUIRE(gb.ok());
-  REQUIRE(gia.ok());
-  OfflineSpace space(v.io(), &*gb, &*gia, OCFSX_SLOT_GLOBAL);
+  MkfsVolume mv(256ULL << 20, "-b 1K -N 2");
+  Volume& v = *mv.vol;
+  OfflineSpace space(v.io(), &*mv.gb, &*mv.gia, OCFSX_SLOT_GLOBAL);
   DirContext ctx = v.dir_context();
   auto blk = space.AllocMetaBlock();
   REQUIRE(blk.ok());
@@ -189,7 +205,7 @@ TEST_CASE("directories: inline then blocks then 5000 names through the index", "
   }
   CHECK(dir.body_format() == OCFSX_BODY_EXTENTS);
   CHECK(Le64(dir.raw().i_dx_root) != 0);
-  CHECK(IsAlreadyExistsLike(AddDirEntry(ctx, dir, "file-0-entry", 1, OCFSX_FT_REG, space)));
+  CHECK(AddDirEntry(ctx, dir, "file-0-entry", 1, OCFSX_FT_REG, space).err() == EEXIST);
   CHECK_FALSE(AddDirEntry(ctx, dir, "a/b", 1, OCFSX_FT_REG, space).ok());
   REQUIRE(space.Flush().ok());
 
@@ -213,7 +229,7 @@ TEST_CASE("directories: inline then blocks then 5000 names through the index", "
   }
   auto miss = LookupDir(ctx, *again, "no-such-name");
   REQUIRE_FALSE(miss.ok());
-  CHECK(StatusErrno(miss.status()) == ENOENT);
+  CHECK(miss.status().err() == ENOENT);
   size_t leaves = 0;
   uint64_t prev = 0;
   REQUIRE(WalkDxLeaves(ctx, *again, [&](uint64_t h, uint64_t) {
@@ -233,18 +249,9 @@ TEST_CASE("directories: inline then blocks then 5000 names through the index", "
 }
 
 TEST_CASE("small-block directories build a deep index", "[dir]") {
-  fstest::TempImage img(64ULL << 20);
-  REQUIRE(fstest::Run(fstest::Tool("mkfs.ocfsx") + " -q -b 512 -N 1 " + img.path()).exit_code == 0);
-  Volume::Options o;
-  o.writable = true;
-  auto vol = Volume::Open(img.path(), o);
-  REQUIRE(vol.ok());
-  Volume& v = **vol;
-  auto gb = v.LoadAllocator("global_bitmap");
-  auto gia = v.LoadAllocator("global_inode_alloc");
-  REQUIRE(gb.ok());
-  REQUIRE(gia.ok());
-  OfflineSpace space(v.io(), &*gb, &*gia, OCFSX_SLOT_GLOBAL);
+  MkfsVolume mv(64ULL << 20, "-b 512 -N 1");
+  Volume& v = *mv.vol;
+  OfflineSpace space(v.io(), &*mv.gb, &*mv.gia, OCFSX_SLOT_GLOBAL);
   DirContext ctx = v.dir_context();
   auto lf = v.LookupPath("/lost+found");
   REQUIRE(lf.ok());
@@ -259,4 +266,101 @@ TEST_CASE("small-block directories build a deep index", "[dir]") {
     CHECK(*e == uint64_t(5000 + i));
   }
   CHECK(v.Lookup(*lf, "..").ok());
+}
+
+TEST_CASE("a suballocator grows by a zeroed group, never over stale metadata", "[alloc]") {
+  MkfsVolume mv(64ULL << 20, "-N 1");
+  Volume& v = *mv.vol;
+  auto& gb = mv.gb;
+  auto& gia = mv.gia;
+  const Geometry geo = v.geometry();
+  const uint32_t bs = geo.block_size();
+
+  // Every free cluster gets blocks that verify as inodes of this volume,
+  // like the leftovers of files deleted long ago.
+  AlignedBuffer stale(bs);
+  uint64_t stale_blocks = 0;
+  for (size_t gi = 0; gi < gb->group_count(); gi++) {
+    const auto& g = gb->group(gi);
+    for (uint32_t bit = 0; bit < g.bits(); bit++) {
+      if (gb->Test(gi, bit)) continue;
+      uint64_t first = geo.ClusterToBlock(Le64(g.gd()->gd_first_cluster) + bit);
+      for (uint64_t b = first; b < first + geo.blocks_per_cluster(); b++) {
+        stale.Zero();
+        InitBlockHeader(stale.data(), OCFSX_BT_INODE, bs, b, 0, v.io().fs_generation());
+        SealBlock(stale.data(), OCFSX_BT_INODE, bs);
+        REQUIRE(v.device().WriteBlocks(b, bs, stale.data()).ok());
+        stale_blocks++;
+      }
+    }
+  }
+  REQUIRE(stale_blocks > 0);
+
+  OfflineSpace space(v.io(), &*gb, &*gia, OCFSX_SLOT_GLOBAL);
+  const size_t groups_before = gia->group_count();
+  while (gia->free_bits() > 0) REQUIRE(space.AllocMetaBlock().ok());
+  auto blk = space.AllocMetaBlock();  // the suballocator is full: it grows
+  REQUIRE(blk.ok());
+  REQUIRE(gia->group_count() == groups_before + 1);
+  REQUIRE(space.Flush().ok());
+
+  const size_t gi = gia->group_count() - 1;
+  const auto& g = gia->group(gi);
+  AlignedBuffer buf(bs);
+  uint32_t clear = 0, nonzero = 0, verifies = 0;
+  for (uint32_t bit = 0; bit < g.bits(); bit++) {
+    if (gia->Test(gi, bit)) continue;
+    clear++;
+    uint64_t b = gia->BitToBlkno(gi, bit);
+    REQUIRE(v.device().ReadBlocks(b, bs, buf.data()).ok());
+    if (std::any_of(buf.data(), buf.data() + bs, [](uint8_t x) { return x != 0; })) nonzero++;
+    if (v.io().Read(b, OCFSX_BT_INODE, buf.data()).ok()) verifies++;
+  }
+  CHECK(clear == g.bits() - 2);  // all but the descriptor and the block handed out
+  CHECK(nonzero == 0);
+  CHECK(verifies == 0);
+  // The group descriptor itself was written over the stale block.
+  CHECK(v.io().Read(g.blkno, OCFSX_BT_GROUP, buf.data()).ok());
+}
+
+TEST_CASE("writing a backup superblock leaves the in-memory primary intact", "[superblock]") {
+  MkfsVolume mv(2ULL << 30, "-N 1");
+  Volume& v = *mv.vol;
+  Superblock& sb = v.super();
+  const uint32_t bs = sb.block_size();
+  const uint64_t primary = ocfsx_super_blkno(v.geometry().bbits);
+  REQUIRE(sb.blkno() == primary);
+  auto backups = sb.BackupBlknos();
+  REQUIRE(backups.size() == 1);
+
+  sb.raw().s_label[0] = 'Q';
+  REQUIRE(sb.WriteAt(v.io(), backups[0]).ok());
+  // The in-memory block still is the primary: its self-reference and checksum.
+  CHECK(sb.blkno() == primary);
+  CHECK(Le64(sb.raw().s_hdr.bh_blkno) == primary);
+  CHECK(VerifyBlock(&sb.raw(), OCFSX_BT_SUPER, bs, primary, sb.fs_generation()).ok());
+  // The backup on disk is stamped for its own block.
+  auto b0 = Superblock::ReadBackup(v.device(), 0, v.geometry().bbits);
+  REQUIRE(b0.ok());
+  CHECK(b0->blkno() == backups[0]);
+  CHECK(b0->raw().s_label[0] == 'Q');
+
+  // A raw write of the in-memory copy over the primary is a valid primary.
+  REQUIRE(v.device().WriteBlocks(primary, bs, &sb.raw()).ok());
+  auto p = Superblock::ReadPrimary(v.device());
+  REQUIRE(p.ok());
+  CHECK(p->raw().s_label[0] == 'Q');
+
+  // WriteAll of a copy read from a backup leaves it describing the primary.
+  Superblock from_backup = std::move(b0).value();
+  from_backup.raw().s_label[0] = 'R';
+  REQUIRE(from_backup.WriteAll(v.io()).ok());
+  CHECK(from_backup.blkno() == primary);
+  CHECK(VerifyBlock(&from_backup.raw(), OCFSX_BT_SUPER, bs, primary, sb.fs_generation()).ok());
+  auto p2 = Superblock::ReadPrimary(v.device());
+  auto b2 = Superblock::ReadBackup(v.device(), 0, v.geometry().bbits);
+  REQUIRE(p2.ok());
+  REQUIRE(b2.ok());
+  CHECK(p2->raw().s_label[0] == 'R');
+  CHECK(b2->raw().s_label[0] == 'R');
 }

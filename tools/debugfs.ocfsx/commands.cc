@@ -16,9 +16,9 @@
 
 #include "ocfsx/alloc.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/inspect.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/status.h"
 
 namespace debugfs {
 namespace {
@@ -48,7 +48,7 @@ std::string Fmt(const char* fmt, ...) {
 void Out(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 
 // A failure whose message the caller prefixes with the command name.
-Status Fail(int err, std::string msg) { return ocfsx::PlainError(err, std::move(msg)); }
+Status Fail(int err, std::string msg) { return ocfsx::Status::Error(err, std::move(msg)); }
 
 // Names from disk may hold anything; keep control bytes off the terminal.
 std::string Printable(const std::string& s) {
@@ -107,16 +107,16 @@ Result<uint64_t> Resolve(const Volume& vol, const std::string& spec) {
     pos = end + 1;
     if (part.empty()) continue;
     auto dir = vol.ReadInode(ino);
-    if (!dir.ok()) return Fail(ocfsx::StatusErrno(dir.status()), spec + ": " + dir.status().message());
+    if (!dir.ok()) return Fail(dir.status().err(), spec + ": " + dir.status().message());
     if (!dir->is_dir()) return Fail(ENOTDIR, spec + ": " + std::strerror(ENOTDIR));
     auto e = ocfsx::LookupDir(vol.dir_context(), *dir, part);
     if (!e.ok()) {
-      if (ocfsx::StatusErrno(e.status()) == ENOENT) return Fail(ENOENT, spec + ": " + std::strerror(ENOENT));
-      return Fail(ocfsx::StatusErrno(e.status()), spec + ": " + e.status().message());
+      if (e.status().err() == ENOENT) return Fail(ENOENT, spec + ": " + std::strerror(ENOENT));
+      return Fail(e.status().err(), spec + ": " + e.status().message());
     }
     if (e->ino == 0 || e->ino >= blocks)
-      return ocfsx::CorruptError(spec + ": entry \"" + Printable(part) + "\" names block " + std::to_string(e->ino) +
-                                 ", outside the volume");
+      return ocfsx::Status::Corrupt(spec + ": entry \"" + Printable(part) + "\" names block " + std::to_string(e->ino) +
+                                    ", outside the volume");
     ino = e->ino;
   }
   return ino;
@@ -126,7 +126,7 @@ Result<Inode> ResolveInode(const Volume& vol, const std::string& spec) {
   auto ino = Resolve(vol, spec);
   if (!ino.ok()) return ino.status();
   auto in = vol.ReadInode(*ino);
-  if (!in.ok()) return Fail(ocfsx::StatusErrno(in.status()), spec + ": " + in.status().message());
+  if (!in.ok()) return Fail(in.status().err(), spec + ": " + in.status().message());
   return in;
 }
 
@@ -323,7 +323,7 @@ Status CmdLs(Session& s, const Args& a) {
     return Status();
   });
   Out(out);  // what was listed before any damage is still useful
-  if (!st.ok()) return Fail(ocfsx::StatusErrno(st), path + ": " + st.message());
+  if (!st.ok()) return Fail(st.err(), path + ": " + st.message());
   return Status();
 }
 
@@ -471,7 +471,7 @@ Status CmdStat(Session& s, const Args& a) {
     o += t.ok() ? "  Target: " + Printable(*t) + "\n" : "  Target: damaged: " + t.status().message() + "\n";
   }
   Out(o);
-  if (!st.ok()) return Fail(ocfsx::StatusErrno(st), a[1] + ": extent tree: " + st.message());
+  if (!st.ok()) return Fail(st.err(), a[1] + ": extent tree: " + st.message());
   return Status();
 }
 
@@ -480,11 +480,11 @@ Status CmdCat(Session& s, const Args& a) {
   auto in = ResolveInode(*s.vol, a[1]);
   if (!in.ok()) return in.status();
   Status st = inspect::ReadFileData(*s.vol, *in, [](std::string_view d) {
-    if (std::fwrite(d.data(), 1, d.size(), stdout) != d.size()) return ocfsx::SysError(errno, "write to stdout");
+    if (std::fwrite(d.data(), 1, d.size(), stdout) != d.size()) return ocfsx::ErrnoStatus(errno, "write to stdout");
     return Status();
   });
   std::fflush(stdout);
-  if (!st.ok()) return Fail(ocfsx::StatusErrno(st), a[1] + ": " + st.message());
+  if (!st.ok()) return Fail(st.err(), a[1] + ": " + st.message());
   return Status();
 }
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 #include "ocfsx/volume.h"
 
 namespace {

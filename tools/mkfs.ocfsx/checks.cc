@@ -15,7 +15,7 @@
 #include "mkfs.h"
 #include "ocfsx/block_io.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 #include "ocfsx/superblock.h"
 
 namespace mkfs {
@@ -27,7 +27,7 @@ using ocfsx::Status;
 
 Status CheckNotMounted(const ocfsx::Device& dev) {
   struct libmnt_table* tb = mnt_new_table();
-  if (!tb) return ocfsx::SysError(ENOMEM, "libmount");
+  if (!tb) return ocfsx::ErrnoStatus(ENOMEM, "libmount");
   // mountinfo has device numbers; fall back to mtab-style parsing if absent.
   int rc = mnt_table_parse_file(tb, "/proc/self/mountinfo");
   if (rc != 0) rc = mnt_table_parse_mtab(tb, nullptr);
@@ -53,13 +53,13 @@ Status CheckNotMounted(const ocfsx::Device& dev) {
   }
   mnt_free_iter(it);
   mnt_unref_table(tb);
-  if (!where.empty()) return ocfsx::PlainError(EBUSY, dev.path() + ": is mounted on " + where + "; unmount it first");
+  if (!where.empty()) return ocfsx::Status::Error(EBUSY, dev.path() + ": is mounted on " + where + "; unmount it first");
   return Status();
 }
 
 Status CheckNoSignature(const ocfsx::Device& dev) {
   blkid_probe pr = blkid_new_probe();
-  if (!pr) return ocfsx::SysError(ENOMEM, "blkid");
+  if (!pr) return ocfsx::ErrnoStatus(ENOMEM, "blkid");
   Status result;
   if (blkid_probe_set_device(pr, dev.fd(), 0, 0) == 0) {
     blkid_probe_enable_superblocks(pr, 1);
@@ -76,14 +76,14 @@ Status CheckNoSignature(const ocfsx::Device& dev) {
         std::string msg = dev.path() + ": contains " + (std::string("aeiou").find(type[0]) != std::string::npos ? "an " : "a ") +
                           type + " filesystem";
         if (label && *label) msg += std::string(" (label \"") + label + "\")";
-        result = ocfsx::PlainError(EEXIST, msg + "; use -F to overwrite");
+        result = ocfsx::Status::Error(EEXIST, msg + "; use -F to overwrite");
       } else {
         const char* pttype = nullptr;
         if (blkid_probe_lookup_value(pr, "PTTYPE", &pttype, nullptr) == 0 && pttype)
-          result = ocfsx::PlainError(EEXIST, dev.path() + ": contains a partition table (" + pttype + "); use -F to overwrite");
+          result = ocfsx::Status::Error(EEXIST, dev.path() + ": contains a partition table (" + pttype + "); use -F to overwrite");
       }
     } else if (rc == -2) {
-      result = ocfsx::PlainError(EEXIST, dev.path() + ": contains several conflicting signatures; use -F to overwrite");
+      result = ocfsx::Status::Error(EEXIST, dev.path() + ": contains several conflicting signatures; use -F to overwrite");
     }
   }
   blkid_free_probe(pr);
@@ -146,7 +146,7 @@ Status CheckNoLiveHeartbeat(const ocfsx::Device& dev) {
     }
   }
   if (nodes.empty()) return Status();
-  return ocfsx::PlainError(EBUSY, dev.path() + ": ocfsx volume is in use: live heartbeat from node" +
+  return ocfsx::Status::Error(EBUSY, dev.path() + ": ocfsx volume is in use: live heartbeat from node" +
                                     (nodes.find(',') != std::string::npos ? "s " : " ") + nodes +
                                     "; unmount it on every node first (or use -F)");
 }

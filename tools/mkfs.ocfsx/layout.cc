@@ -18,9 +18,10 @@
 #include "ocfsx/block_io.h"
 #include "ocfsx/dir.h"
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/inode.h"
 #include "ocfsx/jbd2.h"
+#include "ocfsx/journal_io.h"
+#include "ocfsx/status.h"
 #include "ocfsx/superblock.h"
 
 namespace mkfs {
@@ -68,17 +69,17 @@ Result<Plan> MakePlan(const Options& opts, uint64_t device_bytes) {
   uint64_t bytes = device_bytes;
   if (opts.blocks) {
     if (opts.blocks > (UINT64_MAX >> opts.bbits) || (opts.blocks << opts.bbits) > device_bytes)
-      return ocfsx::InvalidError(opts.device + ": " + std::to_string(opts.blocks) + " blocks of " +
-                                 std::to_string(1U << opts.bbits) + " bytes do not fit the device (" +
-                                 std::to_string(device_bytes) + " bytes)");
+      return ocfsx::Status::Invalid(opts.device + ": " + std::to_string(opts.blocks) + " blocks of " +
+                                    std::to_string(1U << opts.bbits) + " bytes do not fit the device (" +
+                                    std::to_string(device_bytes) + " bytes)");
     bytes = opts.blocks << opts.bbits;
   }
   p.device_bytes = bytes;
   p.slots = opts.slots ? static_cast<uint32_t>(opts.slots) : DefaultSlots(bytes);
   uint64_t min = MinimumBytes(p.slots, p.bbits);
   if (bytes < min)
-    return ocfsx::InvalidError(opts.device + ": too small (" + std::to_string(bytes) + " bytes); the minimum for " +
-                               std::to_string(p.slots) + " node slot" + (p.slots == 1 ? "" : "s") + " is " + Mib(min));
+    return ocfsx::Status::Invalid(opts.device + ": too small (" + std::to_string(bytes) + " bytes); the minimum for " +
+                                  std::to_string(p.slots) + " node slot" + (p.slots == 1 ? "" : "s") + " is " + Mib(min));
   p.clusters = bytes >> p.cbits;
   p.cpg = ocfsx_global_cpg(1U << p.bbits);
   p.groups = (p.clusters + p.cpg - 1) / p.cpg;
@@ -97,15 +98,15 @@ Result<Plan> MakePlan(const Options& opts, uint64_t device_bytes) {
     j = std::max(j, jmin);
     while (j > jmin && p.slots * j * 4 > bytes) j = std::max(j / 2, jmin);
     if (p.slots * j * 4 > bytes)
-      return ocfsx::InvalidError(opts.device + ": " + std::to_string(p.slots) + " journals of " + Mib(j) +
-                                 " exceed 25% of the volume; use fewer node slots (-N)");
+      return ocfsx::Status::Invalid(opts.device + ": " + std::to_string(p.slots) + " journals of " + Mib(j) +
+                                    " exceed 25% of the volume; use fewer node slots (-N)");
   } else if (j < jmin) {
-    return ocfsx::InvalidError("journal size " + std::to_string(j) + " bytes is below the minimum of " + Mib(jmin));
+    return ocfsx::Status::Invalid("journal size " + std::to_string(j) + " bytes is below the minimum of " + Mib(jmin));
   }
   p.journal_clusters = (j + (1ULL << p.cbits) - 1) >> p.cbits;
   if (p.slots * p.journal_clusters * 2 > p.clusters)
-    return ocfsx::InvalidError(opts.device + ": journals of " + Mib(p.journal_clusters << p.cbits) + " for " +
-                               std::to_string(p.slots) + " node slots do not fit a volume of " + Mib(bytes));
+    return ocfsx::Status::Invalid(opts.device + ": journals of " + Mib(p.journal_clusters << p.cbits) + " for " +
+                                  std::to_string(p.slots) + " node slots do not fit a volume of " + Mib(bytes));
   p.backups = ocfsx_backup_sb_count(p.clusters, p.cbits);
   return p;
 }
@@ -182,7 +183,7 @@ class Planner {
       c += run;
       scanned += run;
     }
-    if (n > 0) return ocfsx::SysError(ENOSPC, "volume too small for its metadata");
+    if (n > 0) return ocfsx::ErrnoStatus(ENOSPC, "volume too small for its metadata");
     return out;
   }
   const std::map<uint64_t, uint64_t>& used() const { return used_; }
@@ -214,7 +215,7 @@ class MkfsSpace : public ocfsx::SpaceSource {
 
   Status Grow() {
     auto c = planner_.Contig(sub_cpg_, *cursor_);
-    if (!c) return ocfsx::SysError(ENOSPC, "no room for an inode allocator group");
+    if (!c) return ocfsx::ErrnoStatus(ENOSPC, "no room for an inode allocator group");
     *cursor_ = *c + sub_cpg_;
     uint32_t chain = ialloc_.chains_used() < ialloc_.chain_capacity()
                          ? ialloc_.chains_used()
@@ -257,37 +258,17 @@ class Progress {
 // The one place mkfs creates a journal: jbd2's own format, written through
 // the journal inode's extents (regions were zeroed when they were placed).
 Status WriteEmptyJournal(ocfsx::MetaIo& io, const Inode& journal, const uint8_t uuid[16]) {
-  auto ext = ocfsx::CollectExtents(io, journal);
-  if (!ext.ok()) return ext.status();
-  const Geometry& geo = io.geometry();
   const uint32_t bs = io.block_size();
-  uint64_t nblocks = journal.size() / bs;
-  ocfsx::Device* dev = io.device();
-  auto map = [&, extents = *ext](uint64_t jblock) -> Result<uint64_t> {
-    uint64_t b = jblock < nblocks ? ocfsx::MapBlockInExtents(extents, geo, jblock) : 0;
-    if (b == 0) return ocfsx::InvalidError("journal block " + std::to_string(jblock) + " is not mapped");
-    return b;
-  };
-  ocfsx::jbd2::JournalIo jio;
-  jio.write = [&](uint64_t jblock, const void* buf) -> Status {
-    auto b = map(jblock);
-    if (!b.ok()) return b.status();
-    return dev->WriteBlocks(*b, bs, buf);
-  };
-  jio.read = [&](uint64_t jblock, void* buf) -> Status {
-    auto b = map(jblock);
-    if (!b.ok()) return b.status();
-    return dev->ReadBlocks(*b, bs, buf);
-  };
-  jio.write_fs = [&](uint64_t fsblock, const void* buf) -> Status { return dev->WriteBlocks(fsblock, bs, buf); };
-  jio.size_blocks = nblocks;
+  const uint64_t nblocks = journal.size() / bs;
+  auto jio = ocfsx::MapJournalInode(io, journal, "journal inode " + std::to_string(journal.blkno()),
+                                    ocfsx::JournalWrites::kWrite);
+  if (!jio.ok()) return jio.status();
   ocfsx::jbd2::FormatOptions fo;
   fo.zero_log = false;  // already zeroed (hole punch / BLKZEROOUT), far faster
   // jbd2 checksums need room in 512-byte blocks that is not there.
   if (bs < 1024) fo.incompat = ocfsx::jbd2::kIncompat64Bit;
-  Status st = ocfsx::jbd2::FormatJournal(jio, static_cast<uint32_t>(nblocks), bs, uuid, fo);
-  if (!st.ok()) return ocfsx::WithPrefix(st, "journal inode " + std::to_string(journal.blkno()));
-  return st;
+  // Mapping errors name the journal inode themselves; I/O errors name the device.
+  return ocfsx::jbd2::FormatJournal(*jio, static_cast<uint32_t>(nblocks), bs, uuid, fo);
 }
 
 }  // namespace
@@ -384,7 +365,7 @@ Status WriteVolume(ocfsx::Device& dev, const Options& opts, const Plan& plan) {
   // Heartbeat: 255 blocks, each with a valid header and no writer yet.
   uint64_t hb_clusters = (uint64_t{OCFSX_MAX_NODES} * bs + geo.cluster_size() - 1) >> geo.cbits;
   auto hb_run = planner.Contig(hb_clusters, cursor);
-  if (!hb_run) return ocfsx::SysError(ENOSPC, opts.device + ": no room for the heartbeat area");
+  if (!hb_run) return ocfsx::ErrnoStatus(ENOSPC, opts.device + ": no room for the heartbeat area");
   cursor = *hb_run + hb_clusters;
   uint64_t hb_blkno = geo.ClusterToBlock(*hb_run);
   {
@@ -406,7 +387,7 @@ Status WriteVolume(ocfsx::Device& dev, const Options& opts, const Plan& plan) {
   uint32_t sm_blocks = ocfsx_slot_map_blocks(bs, plan.slots);
   uint64_t sm_clusters = (uint64_t{sm_blocks} + bpc - 1) / bpc;
   auto sm_run = planner.Contig(sm_clusters, cursor);
-  if (!sm_run) return ocfsx::SysError(ENOSPC, opts.device + ": no room for the slot map");
+  if (!sm_run) return ocfsx::ErrnoStatus(ENOSPC, opts.device + ": no room for the slot map");
   cursor = *sm_run + sm_clusters;
   {
     AlignedBuffer area(static_cast<size_t>(sm_clusters) << geo.cbits);
@@ -433,7 +414,7 @@ Status WriteVolume(ocfsx::Device& dev, const Options& opts, const Plan& plan) {
   for (uint32_t s = 0; s < plan.slots; s++) {
     uint64_t from = (s > 0 && s < plan.groups) ? s * uint64_t{plan.cpg} : cursor;
     auto runs = planner.Runs(plan.journal_clusters, from);
-    if (!runs.ok()) return ocfsx::SysError(ENOSPC, opts.device + ": no room for journal " + std::to_string(s));
+    if (!runs.ok()) return ocfsx::ErrnoStatus(ENOSPC, opts.device + ": no room for journal " + std::to_string(s));
     Inode& j = slots[s].journal;
     for (const auto& r : *runs) {
       OCFSX_RETURN_IF_ERROR(dev.ZeroRange(r.start << geo.cbits, uint64_t{r.count} << geo.cbits));

@@ -13,7 +13,7 @@
 
 #include "mkfs.h"
 #include "ocfsx/device.h"
-#include "ocfsx/fs_status.h"
+#include "ocfsx/status.h"
 #include "ocfsx_fs.h"
 
 namespace {

@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "ocfsx/endian.h"
-#include "ocfsx/fs_status.h"
 #include "ocfsx/inspect.h"
+#include "ocfsx/status.h"
 #include "ocfsx/volume.h"
 
 namespace {
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
       if (explicit_devices) {
         std::fprintf(stderr, "%s: %s\n", kProg, v.status().message().c_str());
         rc = 1;
-      } else if (ocfsx::StatusErrno(v.status()) == EACCES || ocfsx::StatusErrno(v.status()) == EPERM) {
+      } else if (v.status().err() == EACCES || v.status().err() == EPERM) {
         denied++;
       }
       continue;

@@ -10,10 +10,7 @@
 
 namespace ocfsx {
 
-// Status::Error(err, "context: strerror(err)[; hint]").
-Status ErrnoStatus(int err, const std::string& context, std::string_view hint = {});
-
-// Reads all of path. A missing file is Status::NotFound.
+// Reads all of path. A missing file is an error with err() == ENOENT.
 Result<std::string> ReadFileToString(const std::string& path);
 
 // Replaces path with data so that a crash at any point leaves either the old

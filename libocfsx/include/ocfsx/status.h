@@ -61,6 +61,10 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
+// The one errno helper: Status::Error(err, "context: strerror(err)[; hint]");
+// an empty context gives just the strerror text.
+Status ErrnoStatus(int err, const std::string& context, std::string_view hint = {});
+
 }  // namespace ocfsx
 
 #define OCFSX_RETURN_IF_ERROR(expr)          \

@@ -42,8 +42,11 @@ class Superblock {
   // BACKUP_SB).
   std::vector<uint64_t> BackupBlknos() const;
 
-  // Writes the primary and, with BACKUP_SB, every backup.
+  // Writes the primary and, with BACKUP_SB, every backup; afterwards the
+  // in-memory copy is the primary's (blkno() is the primary's block).
   Status WriteAll(MetaIo& io);
+  // Writes one copy at blkno. The in-memory block (its self-reference and
+  // checksum) keeps describing blkno(), whatever blkno is.
   Status WriteAt(MetaIo& io, uint64_t blkno);
 
   // "BackupSB IndexedDirs ..." for summaries.
