@@ -103,6 +103,9 @@ struct AttrSpec {
   const char* initial;                   // "" = unset: reads return nothing
   Frozen frozen;
 };
+// The initial values are the schema's (a unit test compares), which may lag
+// ClusterParams' defaults while a module change is on its way: harmless,
+// because registering writes every tunable.
 const std::vector<AttrSpec> kClusterAttrs = {
     {"heartbeat_interval_ms", AttrType::kU32, 100, 10000, {}, "500", Frozen::kWhileOnline},
     {"dead_threshold", AttrType::kU32, 2, 120, {}, "5", Frozen::kWhileOnline},

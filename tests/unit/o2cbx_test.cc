@@ -351,7 +351,7 @@ TEST_CASE("o2cbx: registered with another configuration or cluster", "[o2cbx]") 
   testutil::WriteFile(f.defaults(), "O2CBX_IDLE_TIMEOUT_MS=8000\n");
   CHECK(
       f.Err({"register-cluster", "prd"}) ==
-      "o2cbx: cluster \"prd\" is registered with a different configuration (idle_timeout_ms is 4000, wanted "
+      "o2cbx: cluster \"prd\" is registered with a different configuration (idle_timeout_ms is 3000, wanted "
       "8000); run 'o2cbx unregister-cluster prd' first\n");
   testutil::WriteFile(f.defaults(), "");
   f.Ok({"add-node", "prd", "n4", "--ip", "10.0.0.4"});
@@ -442,7 +442,7 @@ TEST_CASE("o2cbx: status and cluster-status", "[o2cbx]") {
             "Cluster \"prd\": Online\n"
             "  Local node: n1.example.com (number 0)\n"
             "  Nodes: 3\n"
-            "  Heartbeat interval: 500 ms\n"
+            "  Heartbeat interval: 400 ms\n"
             "  Heartbeat dead threshold: 31\n"
             "  Network idle timeout: 30000 ms\n"
             "  Network keepalive delay: 2000 ms\n"

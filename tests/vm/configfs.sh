@@ -359,7 +359,7 @@ st=$(o2cbx status)
 echo "$st"
 for want in 'Module "ocfsx": Loaded' 'Filesystem "configfs": Mounted' "Cluster \"$OCL\": Online" \
 	"Local node: node$OCFSX_NODE (number $OCFSX_NODE)" 'Nodes: 3' 'Heartbeat dead threshold: 5' \
-	'Network idle timeout: 4000 ms' 'Heartbeat mode: Local'; do
+	'Network idle timeout: 3000 ms' 'Heartbeat mode: Local'; do
 	echo "$st" | grep -qF "$want" || fail "o2cbx status lacks '$want'"
 done
 live=""

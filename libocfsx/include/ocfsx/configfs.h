@@ -16,11 +16,12 @@ namespace ocfsx {
 inline constexpr const char* kDefaultConfigfsRoot = "/sys/kernel/config";
 inline constexpr const char* kDefaultSysfsRoot = "/sys";
 
-// The cluster-wide tunables; the defaults are the module's.
+// The cluster-wide tunables; the defaults are the module's. register-cluster
+// always writes all of them, so a node never runs on a module's own default.
 struct ClusterParams {
-  int heartbeat_interval_ms = 500;
+  int heartbeat_interval_ms = 400;
   int dead_threshold = 5;  // heartbeat rounds
-  int idle_timeout_ms = 4000;
+  int idle_timeout_ms = 3000;
   int keepalive_delay_ms = 1000;
   int reconnect_delay_ms = 500;
   std::string fence_method = "reboot";  // panic | reboot | halt
