@@ -7,6 +7,7 @@
 #include <cctype>
 #include <map>
 
+#include "ocfsx/cluster_key.h"
 #include "ocfsx/file_util.h"
 
 namespace ocfsx {
@@ -24,6 +25,14 @@ std::string_view Trim(std::string_view s) {
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
   return s.substr(b, e - b);
+}
+
+// A line quoted in an error, except that a key's value never is: errors end
+// up in logs and tickets.
+std::string QuoteLine(std::string_view line) {
+  if (line.substr(0, 3) == "key" && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '='))
+    return Quote("key ...");
+  return Quote(line);
 }
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
@@ -67,7 +76,7 @@ class Where {
 };
 
 const std::vector<std::string_view>& KeysOf(std::string_view stanza) {
-  static const std::vector<std::string_view> cluster = {"name", "heartbeat_mode", "node_count"};
+  static const std::vector<std::string_view> cluster = {"name", "heartbeat_mode", "node_count", "key"};
   static const std::vector<std::string_view> node = {"name", "cluster", "number", "ip_address", "ip_port"};
   static const std::vector<std::string_view> heartbeat = {"region", "cluster"};
   if (stanza == "cluster") return cluster;
@@ -122,7 +131,7 @@ Result<std::vector<RawStanza>> Tokenize(std::string_view text, const Where& wher
         continue;
       }
       if (line.find('=') != std::string_view::npos)
-        return Status::Invalid(where.At(lineno) + "key line " + Quote(line) +
+        return Status::Invalid(where.At(lineno) + "key line " + QuoteLine(line) +
                                " must be indented with a tab under its stanza line");
       return Status::Invalid(where.At(lineno) +
                              "expected a stanza line (\"cluster:\", "
@@ -132,11 +141,11 @@ Result<std::vector<RawStanza>> Tokenize(std::string_view text, const Where& wher
 
     size_t eq = line.find('=');
     if (eq == std::string_view::npos)
-      return Status::Invalid(where.At(lineno) + "expected \"key = value\", got " + Quote(line));
+      return Status::Invalid(where.At(lineno) + "expected \"key = value\", got " + QuoteLine(line));
     std::string key(Trim(line.substr(0, eq)));
     std::string value(Trim(line.substr(eq + 1)));
     if (stanzas.empty())
-      return Status::Invalid(where.At(lineno) + Quote(line) +
+      return Status::Invalid(where.At(lineno) + QuoteLine(line) +
                              " comes before any \"cluster:\", \"node:\" or \"heartbeat:\" line");
     RawStanza& st = stanzas.back();
     const auto& valid = KeysOf(st.type);
@@ -175,6 +184,11 @@ Status CheckNode(const NodeConf& n, const Where& where) {
 Status CheckCluster(const ClusterDef& c, const Where& where) {
   Status s = CheckClusterName(c.name);
   if (!s.ok()) return Status::Invalid(where.At(c.source.LineOf("name")) + s.message());
+  if (!c.key.empty()) {
+    s = CheckClusterKey(c.key);
+    if (!s.ok())
+      return Status::Invalid(where.At(c.source.LineOf("key")) + "cluster " + Quote(c.name) + ": " + s.message());
+  }
   for (size_t i = 0; i < c.nodes.size(); i++) {
     const NodeConf& n = c.nodes[i];
     OCFSX_RETURN_IF_ERROR(CheckNode(n, where));
@@ -367,6 +381,7 @@ Result<ClusterConf> ClusterConf::Parse(std::string_view text, const std::string&
                                  Quote(*mode) + " is invalid; use local or global");
         c.heartbeat_mode = *m;
       }
+      if (const std::string* key = st.Get("key")) c.key = *key;  // checked with the cluster
       std::optional<NodeCount> count;
       if (st.Get("node_count")) {
         int v = 0;
@@ -432,9 +447,11 @@ Result<ClusterConf> ClusterConf::Parse(std::string_view text, const std::string&
                              " nodes are defined; set node_count = " + std::to_string(c.nodes.size()) +
                              " (o2cbx keeps it right when it edits the file)");
   }
-  // Regions are kept in the canonical form configfs uses.
-  for (auto& c : conf.clusters_)
+  // Regions and keys are kept in the canonical form configfs uses.
+  for (auto& c : conf.clusters_) {
     for (auto& h : c.heartbeats) h.region = *NormalizeRegionName(h.region);
+    c.key = NormalizeClusterKey(c.key);
+  }
   return conf;
 }
 
@@ -456,6 +473,7 @@ std::string ClusterConf::Serialize() const {
     stanza("cluster", {{"name", c.name},
                        {"heartbeat_mode", HeartbeatModeName(c.heartbeat_mode)},
                        {"node_count", std::to_string(c.nodes.size())}});
+    if (!c.key.empty()) out += "\tkey = " + c.key + "\n";
     for (const auto& n : c.nodes)
       stanza("node", {{"name", n.name},
                       {"cluster", c.name},
@@ -471,7 +489,12 @@ Status ClusterConf::Validate() const { return ValidateAll(clusters_, Where(""));
 
 Status ClusterConf::Save(const std::string& path) const {
   OCFSX_RETURN_IF_ERROR(Validate());
+  if (HasKey()) return AtomicWriteFile(path, Serialize(), 0600, ModePolicy::kForce);
   return AtomicWriteFile(path, Serialize(), 0644);
+}
+
+bool ClusterConf::HasKey() const {
+  return std::any_of(clusters_.begin(), clusters_.end(), [](const ClusterDef& c) { return !c.key.empty(); });
 }
 
 const ClusterDef* ClusterConf::FindCluster(std::string_view name) const {
@@ -573,6 +596,14 @@ Status ClusterConf::SetHeartbeatMode(std::string_view cluster, HeartbeatMode mod
   ClusterDef* c = MutableCluster(cluster);
   if (!c) return NoSuchCluster(cluster);
   c->heartbeat_mode = mode;
+  return Status();
+}
+
+Status ClusterConf::SetClusterKey(std::string_view cluster, std::string_view key) {
+  ClusterDef* c = MutableCluster(cluster);
+  if (!c) return NoSuchCluster(cluster);
+  if (!key.empty()) OCFSX_RETURN_IF_ERROR(CheckClusterKey(key));
+  c->key = NormalizeClusterKey(key);
   return Status();
 }
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ocfsx/cluster_key.h"
 #include "ocfsx/file_util.h"
 #include "ocfsx/hb_volume.h"
 
@@ -98,6 +99,7 @@ Result<DesiredCluster> PlanCluster(const ClusterDef& cluster, const ClusterParam
   d.name = cluster.name;
   d.params = params;
   d.mode = cluster.heartbeat_mode;
+  d.key = cluster.key;
   for (const auto& n : cluster.nodes)
     d.nodes.push_back(LiveNode{n.name, n.number, n.ip_address, n.ip_port, n.name == local.name});
   std::sort(d.nodes.begin(), d.nodes.end(),
@@ -115,6 +117,12 @@ std::string DescribeDifference(const LiveCluster& have, const DesiredCluster& wa
   if (have.heartbeat_mode != want.mode)
     return std::string("heartbeat_mode is ") + HeartbeatModeName(have.heartbeat_mode) + ", wanted " +
            HeartbeatModeName(want.mode);
+  // Keys are compared by fingerprint, the only form the module shows.
+  const std::string have_fp = have.key_fingerprint.value_or("");
+  const std::string want_fp = want.key.empty() ? "" : KeyFingerprint(want.key);
+  if (have_fp != want_fp)
+    return "the key has fingerprint " + (have_fp.empty() ? std::string("none") : have_fp) + ", wanted " +
+           (want_fp.empty() ? std::string("none") : want_fp);
   for (const auto& w : want.nodes) {
     auto it = std::find_if(have.nodes.begin(), have.nodes.end(),
                            [&](const LiveNode& h) { return h.name == w.name; });
@@ -167,6 +175,8 @@ Result<RegisterOutcome> RegisterCluster(Configfs& fs, const DesiredCluster& want
     OCFSX_RETURN_IF_ERROR(fs.CreateCluster(want.name));
     created = true;
     OCFSX_RETURN_IF_ERROR(fs.SetClusterParams(want.name, want.params, want.mode));
+    // Before any node: the module must never talk to a peer unauthenticated.
+    if (!want.key.empty()) OCFSX_RETURN_IF_ERROR(fs.SetClusterKey(want.name, want.key));
     for (const auto& n : want.nodes) OCFSX_RETURN_IF_ERROR(fs.AddNode(want.name, n));
     // Marking the local node freezes the timeouts and starts the network
     // side, so it comes after everything else is in place.

@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ocfsx/cluster_key.h"
 #include "ocfsx/file_util.h"
 
 namespace ocfsx {
@@ -92,7 +93,7 @@ std::string Unescape(const std::string& s) {  // /proc/mounts writes ' ' as \040
 
 // The contract's attributes (configfs-schema/ocfsx.schema), for the
 // emulation only: what mkdir creates and which writes the kernel refuses.
-enum class AttrType { kU32, kU64, kEnum, kIpv4, kPath };
+enum class AttrType { kU32, kU64, kEnum, kIpv4, kPath, kKey };
 enum class Frozen { kNever, kWhileOnline, kWhileLocal };
 struct AttrSpec {
   const char* name;
@@ -103,6 +104,9 @@ struct AttrSpec {
   const char* initial;                   // "" = unset: reads return nothing
   Frozen frozen;
 };
+// The initial values are the schema's (a unit test compares), which may lag
+// ClusterParams' defaults while a module change is on its way: harmless,
+// because registering writes every tunable.
 const std::vector<AttrSpec> kClusterAttrs = {
     {"heartbeat_interval_ms", AttrType::kU32, 100, 10000, {}, "500", Frozen::kWhileOnline},
     {"dead_threshold", AttrType::kU32, 2, 120, {}, "5", Frozen::kWhileOnline},
@@ -112,6 +116,9 @@ const std::vector<AttrSpec> kClusterAttrs = {
     {"fence_method", AttrType::kEnum, 0, 0, {"panic", "reboot", "halt"}, "reboot", Frozen::kNever},
     {"heartbeat_mode", AttrType::kEnum, 0, 0, {"local", "global"}, "local", Frozen::kWhileOnline},
 };
+// Only with Options::emulate_key_attr. Reads give the fingerprint, as the
+// module's do (see WriteAttr).
+const AttrSpec kKeyAttr = {"key", AttrType::kKey, 0, 0, {}, "", Frozen::kWhileOnline};
 const std::vector<AttrSpec> kNodeAttrs = {
     {"num", AttrType::kU32, 0, 254, {}, "", Frozen::kWhileLocal},
     {"ipv4_address", AttrType::kIpv4, 0, 0, {}, "", Frozen::kWhileLocal},
@@ -137,6 +144,8 @@ bool ValueFits(const AttrSpec& spec, const std::string& v) {
       return std::find(spec.values.begin(), spec.values.end(), v) != spec.values.end();
     case AttrType::kIpv4:
       return CheckIpv4Address(v).ok();
+    case AttrType::kKey:
+      return v.empty() || CheckClusterKey(v).ok();
     case AttrType::kPath:
       return v.size() >= spec.min && v.size() <= spec.max && v[0] == '/' &&
              std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 127; });
@@ -192,8 +201,106 @@ const LiveNode* LiveCluster::LocalNode() const {
   return nullptr;
 }
 
+namespace {
+
+bool ParseSigned(std::string_view s, int64_t* out) {
+  bool neg = !s.empty() && s[0] == '-';
+  if (neg) s.remove_prefix(1);
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v > uint64_t{INT64_MAX}) return false;
+  *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return true;
+}
+
+std::optional<int64_t> Number(std::string_view s) {
+  int64_t v = 0;
+  if (!ParseSigned(s, &v)) return std::nullopt;
+  return v;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ParseStatusLines(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    while (!line.empty() && IsBlank(line.front())) line.remove_prefix(1);
+    while (!line.empty() && IsBlank(line.back())) line.remove_suffix(1);
+    if (line.empty()) continue;
+    size_t sp = 0;
+    while (sp < line.size() && !IsBlank(line[sp])) sp++;
+    std::string_view value = line.substr(sp);
+    while (!value.empty() && IsBlank(value.front())) value.remove_prefix(1);
+    out.emplace_back(std::string(line.substr(0, sp)), std::string(value));
+  }
+  return out;
+}
+
+ClusterRuntime ParseClusterStatus(std::string_view text) {
+  ClusterRuntime r;
+  for (const auto& [k, v] : ParseStatusLines(text)) {
+    if (k == "state") {
+      r.state = v;
+    } else if (k == "heartbeat_regions") {
+      r.heartbeat_regions = Number(v);
+    } else if (k == "live_nodes") {
+      std::vector<int> nodes;
+      size_t pos = 0;
+      while (pos < v.size()) {
+        size_t sp = v.find(' ', pos);
+        std::string_view tok = std::string_view(v).substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+        pos = sp == std::string::npos ? v.size() : sp + 1;
+        int64_t n = 0;
+        if (ParseSigned(tok, &n) && n >= 0 && n <= kMaxNodeNumber) nodes.push_back(static_cast<int>(n));
+      }
+      r.live_nodes = std::move(nodes);
+    } else if (k == "quorum") {
+      r.quorum = v;
+    } else if (k == "fence_reason") {
+      r.fence_reason = v;
+    }
+  }
+  return r;
+}
+
+NodeRuntime ParseNodeStatus(std::string_view text) {
+  NodeRuntime r;
+  const std::pair<const char*, std::optional<int64_t> NodeRuntime::*> numbers[] = {
+      {"hb_age_ms", &NodeRuntime::hb_age_ms},   {"conn_idle_ms", &NodeRuntime::conn_idle_ms},
+      {"msgs_sent", &NodeRuntime::msgs_sent},   {"msgs_recv", &NodeRuntime::msgs_recv},
+      {"bytes_sent", &NodeRuntime::bytes_sent}, {"bytes_recv", &NodeRuntime::bytes_recv},
+      {"rtt_us", &NodeRuntime::rtt_us},         {"connects", &NodeRuntime::connects},
+  };
+  for (const auto& [k, v] : ParseStatusLines(text)) {
+    if (k == "hb") r.hb = v;
+    if (k == "hb_generation") r.hb_generation = v;
+    if (k == "conn") r.conn = v;
+    for (const auto& [name, field] : numbers)
+      if (k == name) r.*field = Number(v);
+  }
+  return r;
+}
+
+RegionRuntime ParseRegionStatus(std::string_view text) {
+  RegionRuntime r;
+  for (const auto& [k, v] : ParseStatusLines(text)) {
+    if (k == "state") r.state = v;
+    if (k == "rounds") r.rounds = Number(v);
+    if (k == "error") r.error = v;
+  }
+  return r;
+}
+
 Configfs::Options Configfs::OptionsFromEnv() {
   Options o;
+  if (const char* k = std::getenv("OCFSX_TEST_KEY_ATTR"); k && std::string_view(k) == "1")
+    o.emulate_key_attr = true;
   if (const char* r = std::getenv("OCFSX_CONFIGFS_ROOT"); r && *r) {
     o.configfs_root = r;
     o.test_root = true;
@@ -270,16 +377,24 @@ Result<std::string> Configfs::ReadAttr(const std::string& dir, const std::string
 
 Status Configfs::WriteAttr(const std::string& dir, const std::string& attr, const std::string& value) {
   const std::string path = ClusterGroupPath() + "/" + dir + "/" + attr;
-  Trace("write " + path + " = " + value);
+  // A key is a secret: traces and errors show its fingerprint only.
+  const bool secret = attr == "key";
+  const std::string shown = !secret         ? Quote(value)
+                            : value.empty() ? std::string("(none)")
+                            : CheckClusterKey(value).ok() ? "(key with fingerprint " + KeyFingerprint(value) + ")"
+                                                          : std::string("(invalid key)");
+  Trace("write " + path + " = " + (secret ? shown : value));
   auto fail = [&](int err) {
     // EINVAL/EEXIST/EBUSY are the module refusing the value; it logs why.
     const bool refused = err == EINVAL || err == EBUSY || err == EEXIST;
-    return ErrnoStatus(err, "cannot set " + attr + " = " + Quote(value) + " (" + path + ")",
+    return ErrnoStatus(err, "cannot set " + attr + " = " + shown + " (" + path + ")",
                        refused ? "'dmesg' shows the kernel's reason" : "");
   };
+  std::string data = value;
   if (emulate_) {
     Status s = EmulateWrite(path, attr, value);
     if (!s.ok()) return fail(s.err());
+    if (secret) data = value.empty() ? "" : KeyFingerprint(value) + "\n";
   }
   // configfs attributes exist once their group does: never create one. The
   // emulation truncates because its "attributes" are ordinary files.
@@ -287,10 +402,10 @@ Status Configfs::WriteAttr(const std::string& dir, const std::string& attr, cons
   if (fd < 0) return fail(errno);
   ssize_t n;
   do {
-    n = ::write(fd, value.data(), value.size());
+    n = ::write(fd, data.data(), data.size());
   } while (n < 0 && errno == EINTR);
   int err = n < 0 ? errno : 0;
-  if (n >= 0 && static_cast<size_t>(n) != value.size()) err = EIO;
+  if (n >= 0 && static_cast<size_t>(n) != data.size()) err = EIO;
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err) return fail(err);
   return Status();
@@ -309,7 +424,8 @@ Status Configfs::EmulateWrite(const std::string& path, const std::string& attr, 
   const bool is_node = parent_name == "node", is_region = parent_name == "heartbeat";
   const std::string cluster_dir = is_node || is_region ? parent.substr(0, parent.rfind('/')) : dir;
 
-  const auto& specs = is_node ? kNodeAttrs : is_region ? kRegionAttrs : kClusterAttrs;
+  std::vector<AttrSpec> specs = is_node ? kNodeAttrs : is_region ? kRegionAttrs : kClusterAttrs;
+  if (!is_node && !is_region && opts_.emulate_key_attr) specs.push_back(kKeyAttr);
   auto spec = std::find_if(specs.begin(), specs.end(), [&](const AttrSpec& a) { return attr == a.name; });
   if (spec == specs.end()) return err(ENOENT);
   if (!value.empty() && read(path) == value) return Status();  // rewriting a value always succeeds
@@ -367,12 +483,13 @@ Status Configfs::MakeGroup(const std::string& rel, GroupKind kind) {
 
   // What configfs creates along with the directory: attributes at their
   // initial values and, for a cluster, the default groups.
-  const auto& attrs = kind == GroupKind::kCluster ? kClusterAttrs
-                      : kind == GroupKind::kNode  ? kNodeAttrs
-                                                  : kRegionAttrs;
+  std::vector<AttrSpec> attrs = kind == GroupKind::kCluster ? kClusterAttrs
+                                : kind == GroupKind::kNode  ? kNodeAttrs
+                                                            : kRegionAttrs;
+  if (kind == GroupKind::kCluster && opts_.emulate_key_attr) attrs.push_back(kKeyAttr);
   for (const auto& a : attrs) {
     const std::string file = path + "/" + a.name;
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, a.type == AttrType::kKey ? 0600 : 0644);
     if (fd < 0) return ErrnoStatus(errno, "emulated configfs: cannot create " + file);
     ssize_t n = ::write(fd, a.initial, std::strlen(a.initial));
     ::close(fd);
@@ -441,6 +558,7 @@ Result<LiveCluster> Configfs::ReadCluster(const std::string& name) const {
   auto mode = ReadAttr(name, "heartbeat_mode");
   if (!mode.ok()) return mode.status();
   c.heartbeat_mode = ParseHeartbeatMode(*mode).value_or(HeartbeatMode::kLocal);
+  if (auto key = ReadAttr(name, "key"); key.ok()) c.key_fingerprint = *key;
 
   auto nodes = ListDirs(ClusterPath(name) + "/node");
   if (!nodes.ok()) return nodes.status();
@@ -480,6 +598,29 @@ Result<LiveCluster> Configfs::ReadCluster(const std::string& name) const {
     c.regions.push_back(std::move(region));
   }
   return c;
+}
+
+LiveStatus Configfs::ReadStatus(const LiveCluster& cluster) const {
+  LiveStatus s;
+  const std::string& name = cluster.name;
+  if (auto t = ReadAttr(name, "status"); t.ok()) s.cluster = ParseClusterStatus(*t);
+  for (const auto& n : cluster.nodes)
+    if (auto t = ReadAttr(name + "/node/" + n.name, "status"); t.ok()) s.nodes[n.name] = ParseNodeStatus(*t);
+  for (const auto& r : cluster.regions)
+    if (auto t = ReadAttr(name + "/heartbeat/" + r.name, "status"); t.ok())
+      s.regions[r.name] = ParseRegionStatus(*t);
+  return s;
+}
+
+Status Configfs::SetClusterKey(const std::string& cluster, const std::string& key) {
+  if (!key.empty()) OCFSX_RETURN_IF_ERROR(CheckClusterKey(key));
+  struct stat st;
+  if (::stat((ClusterPath(cluster) + "/key").c_str(), &st) != 0 && errno == ENOENT)
+    return Status::Error(EOPNOTSUPP,
+                         "the loaded ocfsx module does not support cluster keys (no " + ClusterPath(cluster) +
+                             "/key); load a newer module, or remove the key with 'o2cbx remove-key " + cluster +
+                             "' on every node");
+  return WriteAttr(cluster, "key", key);
 }
 
 Status Configfs::CreateCluster(const std::string& name) {

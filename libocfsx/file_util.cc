@@ -70,9 +70,9 @@ Result<std::string> ReadFileToString(const std::string& path) {
   return out;
 }
 
-Status AtomicWriteFile(const std::string& path, const std::string& data, mode_t mode) {
+Status AtomicWriteFile(const std::string& path, const std::string& data, mode_t mode, ModePolicy policy) {
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  if (policy == ModePolicy::kKeepExisting && ::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
 
   // A random suffix keeps two concurrent writers from sharing a temp file;
   // O_EXCL makes a collision an error instead of a silent clobber.

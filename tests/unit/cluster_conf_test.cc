@@ -502,9 +502,9 @@ TEST_CASE("o2cbx defaults: absent file, keys and empty values mean the module's 
   CHECK(missing->enabled);
   CHECK(missing->bootcluster.empty());
   CHECK(missing->params == ocfsx::ClusterParams());
-  CHECK(missing->params.heartbeat_interval_ms == 500);
+  CHECK(missing->params.heartbeat_interval_ms == 400);
   CHECK(missing->params.dead_threshold == 5);
-  CHECK(missing->params.idle_timeout_ms == 4000);
+  CHECK(missing->params.idle_timeout_ms == 3000);
   CHECK(missing->params.keepalive_delay_ms == 1000);
   CHECK(missing->params.reconnect_delay_ms == 500);
   CHECK(missing->params.fence_method == "reboot");
@@ -539,7 +539,7 @@ TEST_CASE("o2cbx defaults: errors name the line, the key and the fix", "[o2cb_de
   CHECK(err("O2CBX_RECONNECT_DELAY_MS=fast\n") ==
         "o2cbx:1: O2CBX_RECONNECT_DELAY_MS=fast out of range 100..60000");
   CHECK(err("O2CBX_KEEPALIVE_DELAY_MS=5000\n") ==
-        "o2cbx:1: O2CBX_KEEPALIVE_DELAY_MS (5000) must be less than O2CBX_IDLE_TIMEOUT_MS (4000)");
+        "o2cbx:1: O2CBX_KEEPALIVE_DELAY_MS (5000) must be less than O2CBX_IDLE_TIMEOUT_MS (3000)");
   CHECK(err("O2CBX_ENABLED=maybe\n") == "o2cbx:1: O2CBX_ENABLED=maybe is invalid; use true or false");
   CHECK(err("O2CBX_FENCE_METHOD=shoot\n") ==
         "o2cbx:1: O2CBX_FENCE_METHOD=shoot is invalid; use panic, reboot or halt");
@@ -565,9 +565,9 @@ TEST_CASE("o2cbx defaults: errors name the line, the key and the fix", "[o2cb_de
 TEST_CASE("cluster params: ranges and keepalive below idle", "[configfs]") {
   ocfsx::ClusterParams p;
   CHECK(ocfsx::ValidateClusterParams(p).ok());
-  p.keepalive_delay_ms = 4000;
+  p.keepalive_delay_ms = 3000;
   CHECK(ocfsx::ValidateClusterParams(p).message() ==
-        "keepalive_delay_ms 4000 must be less than idle_timeout_ms 4000");
+        "keepalive_delay_ms 3000 must be less than idle_timeout_ms 3000");
   p = {};
   p.dead_threshold = 1;
   CHECK(ocfsx::ValidateClusterParams(p).message() == "dead_threshold 1 out of range 2..120");

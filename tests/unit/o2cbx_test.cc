@@ -14,6 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "ocfsx/cluster_conf.h"
+#include "ocfsx/cluster_key.h"
 #include "ocfsx/configfs.h"
 #include "ocfsx/crc32c.h"
 #include "ocfsx_fs.h"
@@ -121,6 +123,8 @@ const std::vector<std::string> kAllVerbs = {"add-cluster",
                                             "add-heartbeat",
                                             "remove-heartbeat",
                                             "heartbeat-mode",
+                                            "generate-key",
+                                            "remove-key",
                                             "list-clusters",
                                             "list-cluster",
                                             "list-nodes",
@@ -351,7 +355,7 @@ TEST_CASE("o2cbx: registered with another configuration or cluster", "[o2cbx]") 
   testutil::WriteFile(f.defaults(), "O2CBX_IDLE_TIMEOUT_MS=8000\n");
   CHECK(
       f.Err({"register-cluster", "prd"}) ==
-      "o2cbx: cluster \"prd\" is registered with a different configuration (idle_timeout_ms is 4000, wanted "
+      "o2cbx: cluster \"prd\" is registered with a different configuration (idle_timeout_ms is 3000, wanted "
       "8000); run 'o2cbx unregister-cluster prd' first\n");
   testutil::WriteFile(f.defaults(), "");
   f.Ok({"add-node", "prd", "n4", "--ip", "10.0.0.4"});
@@ -440,15 +444,25 @@ TEST_CASE("o2cbx: status and cluster-status", "[o2cbx]") {
             f.path("cfs") +
             "\n"
             "Cluster \"prd\": Online\n"
+            "  State: n/a\n"
+            "  Quorum: n/a\n"
+            "  Fence reason: n/a\n"
+            "  Key fingerprint: n/a\n"
             "  Local node: n1.example.com (number 0)\n"
             "  Nodes: 3\n"
-            "  Heartbeat interval: 500 ms\n"
+            "  Live nodes: n/a\n"
+            "  Heartbeat interval: 400 ms\n"
             "  Heartbeat dead threshold: 31\n"
             "  Network idle timeout: 30000 ms\n"
             "  Network keepalive delay: 2000 ms\n"
             "  Network reconnect delay: 2000 ms\n"
             "  Fence method: reboot\n"
             "  Heartbeat mode: Local\n"
+            "Nodes:\n"
+            "  NODE            NUMBER  HEARTBEAT  CONNECTION  RTT_US  MSGS_SENT  MSGS_RECV  BYTES_SENT  BYTES_RECV\n"
+            "  n1.example.com       0  n/a        n/a            n/a        n/a        n/a         n/a         n/a\n"
+            "  n2.example.com       1  n/a        n/a            n/a        n/a        n/a         n/a         n/a\n"
+            "  n3.example.com       2  n/a        n/a            n/a        n/a        n/a         n/a         n/a\n"
             "Heartbeat active: unknown (not provided by this module version)\n");
   CHECK(f.Ok({"cluster-status"}) == "Cluster \"prd\" is online\n");
   CHECK(f.Ok({"cluster-status", "prd"}) == "Cluster \"prd\" is online\n");
@@ -461,6 +475,199 @@ TEST_CASE("o2cbx: status and cluster-status", "[o2cbx]") {
   CHECK(r.exit_code == 1);
   CHECK(r.out.rfind("Module \"ocfsx\": Not loaded\n", 0) == 0);
   CHECK(f.Run({"cluster-status"}).exit_code == 1);
+}
+
+namespace {
+
+const std::string kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const std::string kKeyFingerprint = "630dcd2966c43366";  // SHA-256 of those 32 bytes
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+// The key line of cluster.conf, "" when there is none.
+std::string KeyIn(const std::string& conf) {
+  const std::string text = testutil::ReadFile(conf);
+  const auto at = text.find("\tkey = ");
+  return at == std::string::npos ? "" : text.substr(at + 7, text.find('\n', at) - at - 7);
+}
+
+void SetKey(const std::string& conf_path, const std::string& key) {
+  auto conf = ocfsx::ClusterConf::Load(conf_path);
+  REQUIRE(conf.ok());
+  REQUIRE(conf->SetClusterKey("prd", key).ok());
+  REQUIRE(conf->Save(conf_path).ok());
+}
+
+// A module with the key attribute (the emulation plays one on request).
+testutil::RunOptions KeyModule() {
+  testutil::RunOptions o;
+  o.env["OCFSX_TEST_KEY_ATTR"] = "1";
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("o2cbx: generate-key and remove-key edit cluster.conf, which turns 0600", "[o2cbx]") {
+  Fixture f;
+  f.ThreeNodes();
+  CHECK(ModeOf(f.conf()) == 0644);
+  const std::string out = f.Ok({"generate-key", "prd"});
+  const std::string key = KeyIn(f.conf());
+  REQUIRE(key.size() == 64);
+  CHECK(ocfsx::CheckClusterKey(key).ok());
+  const std::string fp = ocfsx::KeyFingerprint(key);
+  CHECK(out == "Cluster \"prd\": new key with fingerprint " + fp + "; copy " + f.conf() + " to every node\n");
+  CHECK(ModeOf(f.conf()) == 0600);
+
+  // Listings show the fingerprint, never the key.
+  const std::string listed = f.Ok({"list-cluster", "prd"});
+  CHECK(listed.rfind("cluster:\n\tname = prd\n\theartbeat_mode = local\n\tnode_count = 3\n\tkey_fingerprint = " +
+                         fp + "\n\nnode:\n",
+                     0) == 0);
+  CHECK(listed.find(key) == std::string::npos);
+  CHECK(f.Ok({"list-cluster", "prd", "--oneline"})
+            .rfind("cluster: name=prd heartbeat_mode=local node_count=3 key_fingerprint=" + fp + "\n", 0) == 0);
+
+  CHECK(f.Err({"generate-key", "prd"}) == "o2cbx: cluster \"prd\" already has a key (fingerprint " + fp +
+                                              "); use 'o2cbx generate-key prd --force' to replace it\n");
+  CHECK(KeyIn(f.conf()) == key);
+  f.Ok({"generate-key", "prd", "-f"});
+  const std::string key2 = KeyIn(f.conf());
+  CHECK(key2.size() == 64);
+  CHECK(key2 != key);
+  f.Ok({"generate-key", "--force", "prd"});
+  CHECK(KeyIn(f.conf()) != key2);
+  // Other edits keep the key and the mode.
+  f.Ok({"add-node", "prd", "n4", "--ip", "10.0.0.4"});
+  CHECK(KeyIn(f.conf()).size() == 64);
+  CHECK(ModeOf(f.conf()) == 0600);
+
+  CHECK(f.Ok({"remove-key", "prd"}).empty());
+  CHECK(KeyIn(f.conf()).empty());
+  CHECK(testutil::ReadFile(f.conf()).find("key") == std::string::npos);
+  CHECK(f.Ok({"-v", "remove-key", "prd"}) == "cluster \"prd\" has no key\nwrote " + f.conf() + "\n");
+  CHECK(f.Err({"generate-key", "nope"}) ==
+        "o2cbx: cluster \"nope\" is not defined in " + f.conf() + "; add it with 'o2cbx add-cluster nope'\n");
+  CHECK(f.Err({"generate-key", "prd", "--force=yes"}, 2).rfind("o2cbx: unknown option --force=yes", 0) == 0);
+}
+
+TEST_CASE("o2cbx: a malformed key in cluster.conf is one line with its line number", "[o2cbx]") {
+  Fixture f;
+  f.Ok({"add-cluster", "prd"});
+  testutil::WriteFile(f.conf(), "cluster:\n\tname = prd\n\tnode_count = 0\n\tkey = 00112233445566778899\n");
+  const std::string want = "o2cbx: " + f.conf() +
+                           ":4: cluster \"prd\": key is invalid: use an even number of 32 to 128 hex digits "
+                           "(16 to 64 bytes); 'o2cbx generate-key' makes one\n";
+  CHECK(f.Err({"list-clusters"}) == want);
+  CHECK(f.Err({"register-cluster", "prd"}) == want);
+  CHECK(f.Err({"remove-key", "prd"}) == want);
+}
+
+TEST_CASE("o2cbx: register-cluster writes the key before any node", "[o2cbx]") {
+  Fixture f;
+  f.ThreeNodes();
+  SetKey(f.conf(), kKey);
+
+  // A module without the key attribute: refused, nothing left behind.
+  CHECK(f.Err({"register-cluster", "prd"}) ==
+        "o2cbx: cannot register cluster \"prd\": the loaded ocfsx module does not support cluster keys (no " +
+            f.cluster_dir() +
+            "/prd/key); load a newer module, or remove the key with 'o2cbx remove-key prd' on every node\n");
+  CHECK(testutil::ListDir(f.cluster_dir()).empty());
+
+  auto r = f.Run({"-v", "register-cluster", "prd"}, KeyModule());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find(kKey) == std::string::npos);  // not even with -v
+  const std::string key_write = "write " + f.cluster_dir() + "/prd/key = (key with fingerprint " + kKeyFingerprint + ")";
+  CHECK(r.out.find(key_write) != std::string::npos);
+  CHECK(r.out.find(key_write) < r.out.find("mkdir " + f.cluster_dir() + "/prd/node/n1.example.com"));
+  CHECK(f.Attr("prd/key") == kKeyFingerprint + "\n");
+  CHECK(ModeOf(f.cluster_dir() + "/prd/key") == 0600);
+  CHECK(f.Run({"register-cluster", "prd"}, KeyModule()).exit_code == 0);  // unchanged: nothing to do
+
+  SetKey(f.conf(), std::string(64, 'f'));
+  r = f.Run({"register-cluster", "prd"}, KeyModule());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "o2cbx: cluster \"prd\" is registered with a different configuration (the key has fingerprint " +
+                     kKeyFingerprint + ", wanted " + ocfsx::KeyFingerprint(std::string(64, 'f')) +
+                     "); run 'o2cbx unregister-cluster prd' first\n");
+  SetKey(f.conf(), "");
+  r = f.Run({"register-cluster", "prd"}, KeyModule());
+  CHECK(r.err.find("(the key has fingerprint " + kKeyFingerprint + ", wanted none)") != std::string::npos);
+  f.Ok({"unregister-cluster", "prd"});
+  // No key and a module with the attribute: nothing is written to it.
+  REQUIRE(f.Run({"register-cluster", "prd"}, KeyModule()).exit_code == 0);
+  CHECK(f.Attr("prd/key").empty());
+}
+
+TEST_CASE("o2cbx: status shows the module's per-node and region state", "[o2cbx]") {
+  Fixture f;
+  f.ThreeNodes();
+  SetKey(f.conf(), kKey);
+  REQUIRE(f.Run({"register-cluster", "prd"}, KeyModule()).exit_code == 0);
+  // What a module with status attributes shows; unknown keys are ignored,
+  // n3 lacks most lines.
+  testutil::WriteFile(f.cluster_dir() + "/prd/status",
+                      "state online\nheartbeat_regions 1\nlive_nodes 0 1\nquorum joined\nfence_reason none\n"
+                      "next_gen_field 7\n");
+  testutil::WriteFile(f.cluster_dir() + "/prd/node/n1.example.com/status",
+                      "hb live\nhb_generation 0x5a\nhb_age_ms 150\nconn none\nconn_idle_ms 0\nmsgs_sent 0\n"
+                      "msgs_recv 0\nbytes_sent 0\nbytes_recv 0\nrtt_us 0\nconnects 0\n");
+  testutil::WriteFile(f.cluster_dir() + "/prd/node/n2.example.com/status",
+                      "hb live\nhb_generation 0x7b\nhb_age_ms 380\nconn up\nconn_idle_ms 12\nmsgs_sent 1024\n"
+                      "msgs_recv 998\nbytes_sent 1048576\nbytes_recv 65536\nrtt_us 412\nconnects 1\nfuture 1\n");
+  testutil::WriteFile(f.cluster_dir() + "/prd/node/n3.example.com/status", "hb dead\nhb_age_ms -1\nconn refused\n");
+  CHECK(f.Ok({"status"}) ==
+        "Module \"ocfsx\": Loaded\n"
+        "Filesystem \"configfs\": Mounted at " +
+            f.path("cfs") +
+            "\n"
+            "Cluster \"prd\": Online\n"
+            "  State: online\n"
+            "  Quorum: joined\n"
+            "  Fence reason: none\n"
+            "  Key fingerprint: " +
+            kKeyFingerprint +
+            "\n"
+            "  Local node: n1.example.com (number 0)\n"
+            "  Nodes: 3\n"
+            "  Live nodes: 0 1\n"
+            "  Heartbeat interval: 400 ms\n"
+            "  Heartbeat dead threshold: 5\n"
+            "  Network idle timeout: 3000 ms\n"
+            "  Network keepalive delay: 1000 ms\n"
+            "  Network reconnect delay: 500 ms\n"
+            "  Fence method: reboot\n"
+            "  Heartbeat mode: Local\n"
+            "Nodes:\n"
+            "  NODE            NUMBER  HEARTBEAT         CONNECTION  RTT_US  MSGS_SENT  MSGS_RECV  BYTES_SENT  "
+            "BYTES_RECV\n"
+            "  n1.example.com       0  live, 150 ms ago  none             0          0          0           0  "
+            "         0\n"
+            "  n2.example.com       1  live, 380 ms ago  up             412       1024        998     1048576  "
+            "     65536\n"
+            "  n3.example.com       2  dead, never seen  refused        n/a        n/a        n/a         n/a  "
+            "       n/a\n"
+            "Heartbeat active: yes (1 region)\n");
+
+  // Fenced, nothing beating, no node live.
+  testutil::WriteFile(f.cluster_dir() + "/prd/status",
+                      "state fenced\nheartbeat_regions 0\nlive_nodes\nquorum fenced\nfence_reason lease\n");
+  const std::string out = f.Ok({"status"});
+  CHECK(out.find("  State: fenced\n  Quorum: fenced\n  Fence reason: lease\n") != std::string::npos);
+  CHECK(out.find("  Live nodes: none\n") != std::string::npos);
+  CHECK(out.find("\nHeartbeat active: no (no region is beating)\n") != std::string::npos);
+
+  // A keyless cluster on a module with the key attribute.
+  f.Ok({"unregister-cluster", "prd"});
+  SetKey(f.conf(), "");
+  REQUIRE(f.Run({"register-cluster", "prd"}, KeyModule()).exit_code == 0);
+  CHECK(f.Ok({"status"}).find("  Key fingerprint: none\n") != std::string::npos);
 }
 
 TEST_CASE("o2cbx: online, offline, load and unload", "[o2cbx]") {
@@ -533,6 +740,16 @@ TEST_CASE("o2cbx: global heartbeat starts and stops on the configured volumes", 
   auto st = f.Ok({"status"});
   CHECK(st.find("  Heartbeat mode: Global\n  Heartbeat regions: 2 (" + UuidOf(0x20) + ", " + UuidOf(0x40) +
                 ")\n") != std::string::npos);
+  CHECK(st.find("Heartbeat regions:\n  REGION" + std::string(26, ' ') + "  DEVICE") != std::string::npos);
+  CHECK(st.find("  " + UuidOf(0x40) + "  " + f.path("dev/sdc") + "  n/a       n/a\n") != std::string::npos);
+  testutil::WriteFile(f.cluster_dir() + "/" + region + "/status", "state active\nrounds 4711\n");
+  testutil::WriteFile(f.cluster_dir() + "/prd/heartbeat/" + UuidOf(0x40) + "/status",
+                      "state error\nrounds 3\nerror I/O error\n");
+  st = f.Ok({"status"});
+  CHECK(st.find("  " + UuidOf(0x20) + "  " + f.path("dev/sdb") + "  active               4711\n") !=
+        std::string::npos);
+  CHECK(st.find("  " + UuidOf(0x40) + "  " + f.path("dev/sdc") + "  error (I/O error)       3\n") !=
+        std::string::npos);
 
   f.Ok({"stop-heartbeat", "prd"});
   CHECK(testutil::ListDir(f.cluster_dir() + "/prd/heartbeat").empty());

@@ -5,7 +5,9 @@
 # refused (each: the right errno, the value unchanged, one "ocfsx:" kernel
 # line saying why), tears the tree down and reloads the module. Then the
 # same cluster again through o2cbx as a user would: cluster.conf built with
-# add-cluster/add-node, online, status, the seeds' traps, offline, unload, load.
+# add-cluster/add-node, online, status, the seeds' traps, offline, unload, load;
+# the cluster key (generate/remove, and online with a key: refused by a module
+# without the key attribute, accepted by one with it).
 # vm: nodes=3 timeout=420
 . /lib/ocfsx/lib.sh
 
@@ -342,6 +344,19 @@ for i in 1 2 3; do
 	check "o2cbx add-node node$i" o2cbx add-node "$OCL" "node$i" --ip "$(node_ip "$i")" --number "$i"
 done
 check "cluster.conf holds three node stanzas" [ "$(grep -c '^node:' "$CONF")" = 3 ]
+check "cluster.conf is 644 without a key" [ "$(stat -c %a "$CONF")" = 644 ]
+check "o2cbx generate-key $OCL" o2cbx generate-key "$OCL"
+check "cluster.conf is 600 with a key" [ "$(stat -c %a "$CONF")" = 600 ]
+key=$(awk '$1 == "key" { print $3 }' "$CONF")
+check "the key is 64 hex digits" sh -c "echo '$key' | grep -qxE '[0-9a-f]{64}'"
+o2cbx list-cluster "$OCL" >/tmp/list.out
+check "list-cluster hides the key" sh -c "! grep -qF '$key' /tmp/list.out"
+check "list-cluster shows its fingerprint" grep -qE '^	key_fingerprint = [0-9a-f]{16}$' /tmp/list.out
+refused 'already has a key' o2cbx generate-key "$OCL"
+check "o2cbx generate-key -f" o2cbx generate-key "$OCL" -f
+check "-f replaced the key" [ "$(awk '$1 == "key" { print $3 }' "$CONF")" != "$key" ]
+check "o2cbx remove-key" o2cbx remove-key "$OCL"
+check "no key left in cluster.conf" sh -c "! grep -q key $CONF"
 refused 'cluster name' o2cbx add-cluster 'bad name!'
 refused 'number 2' o2cbx add-node "$OCL" node9 --ip 10.77.0.9 --number 2
 refused 'ocfsx module not loaded' o2cbx register-cluster "$OCL"
@@ -360,15 +375,37 @@ st=$(o2cbx status)
 echo "$st"
 for want in 'Module "ocfsx": Loaded' 'Filesystem "configfs": Mounted' "Cluster \"$OCL\": Online" \
 	"Local node: node$OCFSX_NODE (number $OCFSX_NODE)" 'Nodes: 3' 'Heartbeat dead threshold: 5' \
-	'Network idle timeout: 4000 ms' 'Heartbeat mode: Local'; do
+	'Network idle timeout: 3000 ms' 'Heartbeat interval: 400 ms' 'Heartbeat mode: Local' \
+	'Key fingerprint: ' 'Quorum: ' 'Live nodes: ' 'Nodes:' '  NODE   NUMBER  HEARTBEAT  ' \
+	"  node$OCFSX_NODE  " 'Heartbeat active: '; do
 	echo "$st" | grep -qF "$want" || fail "o2cbx status lacks '$want'"
 done
 live=""
 for i in 1 2 3; do
 	live="$live cluster/$OCL/node/node$i/num=$i cluster/$OCL/node/node$i/ipv4_address=$(node_ip "$i")"
 done
+# o2cbx writes every tunable, with its own defaults (400 ms, 3000 ms).
+live="$live cluster/$OCL/heartbeat_interval_ms=400 cluster/$OCL/idle_timeout_ms=3000"
 check "tree registered by o2cbx matches the schema" check_live $live "cluster/$OCL/node/node$OCFSX_NODE/local=1"
 check "o2cbx online again is a no-op" o2cbx online "$OCL"
+# The key reaches the module before any node, or is refused in one line by a
+# module without the key attribute (then nothing stays registered).
+if [ -e "$CFG/cluster/$OCL/key" ]; then keyed=yes; else keyed=no; fi
+echo "module has the key attribute: $keyed"
+check "o2cbx offline for the key test" o2cbx offline "$OCL"
+check "o2cbx generate-key for the key test" o2cbx generate-key "$OCL"
+if [ "$keyed" = no ]; then
+	refused 'does not support cluster keys' o2cbx online "$OCL"
+	check "the refused online left no cluster" [ -z "$(ls "$CFG/cluster")" ]
+else
+	check "o2cbx online with a key" o2cbx online "$OCL"
+	fp=$(o2cbx list-cluster "$OCL" | awk '$1 == "key_fingerprint" { print $3 }')
+	check "the key attribute reads the fingerprint" [ "$(cat "$CFG/cluster/$OCL/key")" = "$fp" ]
+	check "status shows the fingerprint" sh -c "o2cbx status | grep -qxF '  Key fingerprint: $fp'"
+	check "o2cbx offline after the key test" o2cbx offline "$OCL"
+fi
+check "o2cbx remove-key after the key test" o2cbx remove-key "$OCL"
+check "o2cbx online without a key" o2cbx online "$OCL"
 # Seed 004's trap: no node in cluster.conf matches this host.
 cp "$CONF" /tmp/conf.bak
 sed -i "s/name = node$OCFSX_NODE\$/name = node$OCFSX_NODE.other.test/" "$CONF"

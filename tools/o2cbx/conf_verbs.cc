@@ -10,6 +10,7 @@
 
 #include "o2cbx.h"
 #include "ocfsx/cluster_conf.h"
+#include "ocfsx/cluster_key.h"
 #include "ocfsx/hb_volume.h"
 
 namespace o2cbx {
@@ -117,11 +118,12 @@ void PrintStanza(const char* type, const KeyValues& kv, bool oneline, bool* firs
 }
 
 void PrintCluster(const ClusterDef& c, bool oneline, bool* first) {
-  PrintStanza("cluster",
-              {{"name", c.name},
-               {"heartbeat_mode", ocfsx::HeartbeatModeName(c.heartbeat_mode)},
-               {"node_count", std::to_string(c.nodes.size())}},
-              oneline, first);
+  KeyValues kv = {{"name", c.name},
+                  {"heartbeat_mode", ocfsx::HeartbeatModeName(c.heartbeat_mode)},
+                  {"node_count", std::to_string(c.nodes.size())}};
+  // Output gets pasted into tickets and chats: never the key itself.
+  if (!c.key.empty()) kv.emplace_back("key_fingerprint", ocfsx::KeyFingerprint(c.key));
+  PrintStanza("cluster", kv, oneline, first);
 }
 
 void PrintNodes(const ClusterDef& c, bool oneline, bool* first) {
@@ -228,6 +230,34 @@ int HeartbeatModeVerb(const Context& ctx) {
   auto mode = ocfsx::ParseHeartbeatMode(ctx.args[1]);
   if (!mode) return Fail("heartbeat mode " + Quote(ctx.args[1]) + " is invalid; use local or global");
   return EditCluster(ctx, cluster, [&](ClusterConf& conf) { return conf.SetHeartbeatMode(cluster, *mode); });
+}
+
+int GenerateKey(const Context& ctx) {
+  const std::string& cluster = ctx.args[0];
+  std::string fingerprint;
+  int rc = EditCluster(ctx, cluster, [&](ClusterConf& conf) {
+    const ClusterDef* c = conf.FindCluster(cluster);
+    if (!c->key.empty() && !ctx.Has("force"))
+      return Status::Error(EEXIST, "cluster " + Quote(cluster) + " already has a key (fingerprint " +
+                                       ocfsx::KeyFingerprint(c->key) + "); use 'o2cbx generate-key " + cluster +
+                                       " --force' to replace it");
+    auto key = ocfsx::GenerateClusterKey();
+    if (!key.ok()) return key.status();
+    fingerprint = ocfsx::KeyFingerprint(*key);
+    return conf.SetClusterKey(cluster, *key);
+  });
+  if (rc == kExitOk)
+    std::printf("Cluster %s: new key with fingerprint %s; copy %s to every node\n", Quote(cluster).c_str(),
+                fingerprint.c_str(), ctx.config_path.c_str());
+  return rc;
+}
+
+int RemoveKey(const Context& ctx) {
+  const std::string& cluster = ctx.args[0];
+  return EditCluster(ctx, cluster, [&](ClusterConf& conf) {
+    if (conf.FindCluster(cluster)->key.empty()) ctx.Verbose("cluster " + Quote(cluster) + " has no key");
+    return conf.SetClusterKey(cluster, "");
+  });
 }
 
 int ListClusters(const Context& ctx) {

@@ -75,6 +75,15 @@ const std::vector<Verb>& Verbs() {
        {},
        "CLUSTER local|global",
        "Set a cluster's heartbeat mode in the config file."},
+      {"generate-key",
+       GenerateKey,
+       1,
+       1,
+       {},
+       {"force"},
+       "CLUSTER [-f|--force]",
+       "Give a cluster a new random key in the config file (-f replaces an existing one)."},
+      {"remove-key", RemoveKey, 1, 1, {}, {}, "CLUSTER", "Remove a cluster's key from the config file."},
       {"list-clusters", ListClusters, 0, 0, {}, {}, "", "List the clusters in the config file."},
       {"list-cluster",
        ListCluster,
@@ -221,6 +230,7 @@ int Main(int argc, char** argv) {
     if (is_opt) {
       std::string name = a.rfind("--", 0) == 0 ? a.substr(2) : a;
       name = name.substr(0, name.find('='));  // --opt=value
+      if (a == "-f") name = "force";          // the one short verb option
       std::string value;
       if (a == "-h" || a == "--help") {
         want_help = true;

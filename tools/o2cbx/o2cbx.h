@@ -50,6 +50,8 @@ int RemoveNode(const Context& ctx);
 int AddHeartbeat(const Context& ctx);
 int RemoveHeartbeat(const Context& ctx);
 int HeartbeatModeVerb(const Context& ctx);
+int GenerateKey(const Context& ctx);
+int RemoveKey(const Context& ctx);
 int ListClusters(const Context& ctx);
 int ListCluster(const Context& ctx);
 int ListNodes(const Context& ctx);

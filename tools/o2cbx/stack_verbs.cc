@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "o2cbx.h"
 #include "ocfsx/cluster_register.h"
@@ -59,6 +60,64 @@ Result<std::string> BootCluster(const Context& ctx, const ClusterConf& conf, con
   return Status::Error(EINVAL, ctx.config_path + " defines several clusters (" + names +
                                    "); set O2CBX_BOOTCLUSTER in " + ctx.defaults_path +
                                    " or name the cluster");
+}
+
+constexpr const char* kNotAvailable = "n/a";
+
+std::string OrNa(const std::string& s) { return s.empty() ? kNotAvailable : s; }
+std::string OrNa(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : kNotAvailable; }
+
+// Rows padded to their column's widest cell; numbers right-aligned. The
+// first row is the header.
+void PrintTable(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); i++) width[i] = std::max(width[i], r[i].size());
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); i++) {
+      const std::string pad(width[i] - r[i].size(), ' ');
+      line += "  " + (right[i] ? pad + r[i] : i + 1 < r.size() ? r[i] + pad : r[i]);
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+std::string HeartbeatCell(const ocfsx::NodeRuntime& n) {
+  if (n.hb.empty()) return kNotAvailable;
+  if (!n.hb_age_ms) return n.hb;
+  if (*n.hb_age_ms < 0) return n.hb == "unknown" ? n.hb : n.hb + ", never seen";
+  return n.hb + ", " + std::to_string(*n.hb_age_ms) + " ms ago";
+}
+
+void PrintNodeTable(const ocfsx::LiveCluster& live, const ocfsx::LiveStatus& st) {
+  std::vector<std::vector<std::string>> rows = {{"NODE", "NUMBER", "HEARTBEAT", "CONNECTION", "RTT_US",
+                                                 "MSGS_SENT", "MSGS_RECV", "BYTES_SENT", "BYTES_RECV"}};
+  std::vector<ocfsx::LiveNode> nodes = live.nodes;
+  std::sort(nodes.begin(), nodes.end(),
+            [](const ocfsx::LiveNode& a, const ocfsx::LiveNode& b) { return a.number < b.number; });
+  for (const auto& n : nodes) {
+    auto it = st.nodes.find(n.name);
+    const ocfsx::NodeRuntime rt = it == st.nodes.end() ? ocfsx::NodeRuntime() : it->second;
+    rows.push_back({n.name, n.number < 0 ? std::string(kNotAvailable) : std::to_string(n.number),
+                    HeartbeatCell(rt), OrNa(rt.conn), OrNa(rt.rtt_us), OrNa(rt.msgs_sent), OrNa(rt.msgs_recv),
+                    OrNa(rt.bytes_sent), OrNa(rt.bytes_recv)});
+  }
+  std::printf("Nodes:\n");
+  PrintTable(rows, {false, true, false, false, true, true, true, true, true});
+}
+
+void PrintRegionTable(const ocfsx::LiveCluster& live, const ocfsx::LiveStatus& st) {
+  std::vector<std::vector<std::string>> rows = {{"REGION", "DEVICE", "STATE", "ROUNDS"}};
+  for (const auto& r : live.regions) {
+    auto it = st.regions.find(r.name);
+    const ocfsx::RegionRuntime rt = it == st.regions.end() ? ocfsx::RegionRuntime() : it->second;
+    std::string state = OrNa(rt.state);
+    if (!rt.error.empty()) state += " (" + rt.error + ")";
+    rows.push_back({r.name, OrNa(r.dev), state, OrNa(rt.rounds)});
+  }
+  std::printf("Heartbeat regions:\n");
+  PrintTable(rows, {false, false, false, true});
 }
 
 // register-cluster's work, shared with online.
@@ -211,12 +270,27 @@ int StatusVerb(const Context& ctx) {
 
   auto live = fs.ReadCluster(name);
   if (!live.ok()) return Fail(live.status());
+  const ocfsx::LiveStatus st = fs.ReadStatus(*live);
+  const ocfsx::ClusterRuntime crt = st.cluster.value_or(ocfsx::ClusterRuntime());
   const auto& p = live->params;
   const ocfsx::LiveNode* local = live->LocalNode();
   std::printf("Cluster %s: %s\n", Quote(name).c_str(),
               local ? "Online" : "Registered, offline (no local node)");
+  std::printf("  State: %s\n", OrNa(crt.state).c_str());
+  std::printf("  Quorum: %s\n", OrNa(crt.quorum).c_str());
+  std::printf("  Fence reason: %s\n", OrNa(crt.fence_reason).c_str());
+  std::printf("  Key fingerprint: %s\n",
+              !live->key_fingerprint             ? kNotAvailable
+              : live->key_fingerprint->empty() ? "none"
+                                               : live->key_fingerprint->c_str());
   if (local) std::printf("  Local node: %s (number %d)\n", local->name.c_str(), local->number);
   std::printf("  Nodes: %zu\n", live->nodes.size());
+  std::string live_nodes = kNotAvailable;
+  if (crt.live_nodes) {
+    live_nodes = crt.live_nodes->empty() ? "none" : "";
+    for (int n : *crt.live_nodes) live_nodes += (live_nodes.empty() ? "" : " ") + std::to_string(n);
+  }
+  std::printf("  Live nodes: %s\n", live_nodes.c_str());
   std::printf("  Heartbeat interval: %d ms\n", p.heartbeat_interval_ms);
   std::printf("  Heartbeat dead threshold: %d\n", p.dead_threshold);
   std::printf("  Network idle timeout: %d ms\n", p.idle_timeout_ms);
@@ -230,9 +304,18 @@ int StatusVerb(const Context& ctx) {
     for (const auto& r : live->regions) regions += (regions.empty() ? "" : ", ") + r.name;
     std::printf("  Heartbeat regions: %zu (%s)\n", live->regions.size(), regions.c_str());
   }
-  // The module's configfs tree has no attribute that says whether a region
-  // is beating, so claiming either answer would be a guess.
-  std::printf("Heartbeat active: unknown (not provided by this module version)\n");
+  PrintNodeTable(*live, st);
+  if (!live->regions.empty()) PrintRegionTable(*live, st);
+  // Without the cluster's status attribute (an older module) nothing says
+  // whether heartbeat runs, and either answer would be a guess.
+  if (!crt.heartbeat_regions) {
+    std::printf("Heartbeat active: unknown (not provided by this module version)\n");
+  } else if (*crt.heartbeat_regions > 0) {
+    std::printf("Heartbeat active: yes (%lld region%s)\n", static_cast<long long>(*crt.heartbeat_regions),
+                *crt.heartbeat_regions == 1 ? "" : "s");
+  } else {
+    std::printf("Heartbeat active: no (no region is beating)\n");
+  }
   return local ? kExitOk : kExitError;
 }
 

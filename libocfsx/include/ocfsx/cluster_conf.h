@@ -54,6 +54,7 @@ struct HeartbeatConf {
 struct ClusterDef {
   std::string name;
   HeartbeatMode heartbeat_mode = HeartbeatMode::kLocal;
+  std::string key;  // lower-case hex (see cluster_key.h); empty: none
   std::vector<NodeConf> nodes;  // in file order
   std::vector<HeartbeatConf> heartbeats;
   StanzaSource source;
@@ -85,8 +86,10 @@ class ClusterConf {
   // The file text: stanzas in OCFS2 syntax, tab-indented, a blank line
   // between stanzas, node_count recomputed. Comments are not preserved.
   std::string Serialize() const;
-  // Validates, then replaces path atomically (see AtomicWriteFile).
+  // Validates, then replaces path atomically (see AtomicWriteFile). A file
+  // holding a key is written with mode 0600, whatever its mode was.
   Status Save(const std::string& path) const;
+  bool HasKey() const;
   // The semantic checks Parse applies (unique numbers, names, addresses,
   // ranges, ...), for configurations built or edited in memory.
   Status Validate() const;
@@ -104,6 +107,8 @@ class ClusterConf {
   Status AddHeartbeat(std::string_view cluster, std::string_view region);
   Status RemoveHeartbeat(std::string_view cluster, std::string_view region);
   Status SetHeartbeatMode(std::string_view cluster, HeartbeatMode mode);
+  // key must pass CheckClusterKey; an empty key removes it.
+  Status SetClusterKey(std::string_view cluster, std::string_view key);
 
  private:
   ClusterDef* MutableCluster(std::string_view name);

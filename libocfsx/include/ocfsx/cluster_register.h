@@ -33,6 +33,7 @@ struct DesiredCluster {
   std::string name;
   ClusterParams params;
   HeartbeatMode mode = HeartbeatMode::kLocal;
+  std::string key;              // hex; empty: none
   std::vector<LiveNode> nodes;  // sorted by name; exactly one is local
 };
 Result<DesiredCluster> PlanCluster(const ClusterDef& cluster, const ClusterParams& params,
@@ -46,8 +47,8 @@ enum class RegisterOutcome {
   kUnchanged,   // already registered exactly like this
   kReplaced,    // a stale, offline registration was torn down and redone
 };
-// Creates the cluster, sets its tunables, adds the nodes and marks the local
-// one last. A failure midway removes what was created.
+// Creates the cluster, sets its tunables and key, adds the nodes and marks
+// the local one last. A failure midway removes what was created.
 Result<RegisterOutcome> RegisterCluster(Configfs& fs, const DesiredCluster& want);
 
 // Removes the cluster from configfs; false when it was not registered.

@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ocfsx/cluster_conf.h"
@@ -16,11 +19,12 @@ namespace ocfsx {
 inline constexpr const char* kDefaultConfigfsRoot = "/sys/kernel/config";
 inline constexpr const char* kDefaultSysfsRoot = "/sys";
 
-// The cluster-wide tunables; the defaults are the module's.
+// The cluster-wide tunables; the defaults are the module's. register-cluster
+// always writes all of them, so a node never runs on a module's own default.
 struct ClusterParams {
-  int heartbeat_interval_ms = 500;
+  int heartbeat_interval_ms = 400;
   int dead_threshold = 5;  // heartbeat rounds
-  int idle_timeout_ms = 4000;
+  int idle_timeout_ms = 3000;
   int keepalive_delay_ms = 1000;
   int reconnect_delay_ms = 500;
   std::string fence_method = "reboot";  // panic | reboot | halt
@@ -63,6 +67,9 @@ struct LiveCluster {
   std::string name;
   ClusterParams params;
   HeartbeatMode heartbeat_mode = HeartbeatMode::kLocal;
+  // What the key attribute reads: "" when no key is set, nullopt when the
+  // module has no key attribute (or it cannot be read).
+  std::optional<std::string> key_fingerprint;
   std::vector<LiveNode> nodes;  // sorted by name
   std::vector<LiveRegion> regions;
 
@@ -70,6 +77,44 @@ struct LiveCluster {
   // Online = a local node is set: the module then listens and the cluster's
   // timeouts are frozen.
   bool online() const { return LocalNode() != nullptr; }
+};
+
+// The read-only status attributes: "key value" lines. Unknown keys are
+// ignored and missing ones stay empty/nullopt, so a newer or older module
+// never makes status fail. Numbers that do not parse count as missing.
+std::vector<std::pair<std::string, std::string>> ParseStatusLines(std::string_view text);
+
+struct ClusterRuntime {  // cluster/NAME/status
+  std::string state;     // offline | online | fenced
+  std::optional<int64_t> heartbeat_regions;
+  std::optional<std::vector<int>> live_nodes;  // node numbers
+  std::string quorum;        // none | joining | joined | fenced
+  std::string fence_reason;  // none | lease | same_node | no_quorum | join_failed | requested
+};
+ClusterRuntime ParseClusterStatus(std::string_view text);
+
+struct NodeRuntime {  // node/NAME/status
+  std::string hb;     // unknown | dead | live
+  std::string hb_generation;
+  std::optional<int64_t> hb_age_ms;  // -1: never heard
+  std::string conn;                  // none | connecting | handshake | up | refused | down
+  std::optional<int64_t> conn_idle_ms, msgs_sent, msgs_recv, bytes_sent, bytes_recv, rtt_us, connects;
+};
+NodeRuntime ParseNodeStatus(std::string_view text);
+
+struct RegionRuntime {  // heartbeat/REGION/status
+  std::string state;    // idle | observing | active | stopping | stopped | conflict | fenced | error
+  std::optional<int64_t> rounds;
+  std::string error;  // only in state error
+};
+RegionRuntime ParseRegionStatus(std::string_view text);
+
+// Everything the status attributes of a cluster say; an attribute the module
+// does not have (or that cannot be read) is simply absent.
+struct LiveStatus {
+  std::optional<ClusterRuntime> cluster;
+  std::map<std::string, NodeRuntime> nodes;      // by node name
+  std::map<std::string, RegionRuntime> regions;  // by region name
 };
 
 class Configfs {
@@ -83,6 +128,9 @@ class Configfs {
     // configfs, the class also does what the kernel would do on mkdir (see
     // configfs.cc), so tests drive the same code path as a real system.
     bool test_root = false;
+    // The emulation plays a module with the key attribute (tests of keys;
+    // $OCFSX_TEST_KEY_ATTR=1). Off by default, as the schema has no key yet.
+    bool emulate_key_attr = false;
     // Told about every mkdir, attribute write and rmdir (o2cbx -v).
     std::function<void(const std::string&)> trace;
   };
@@ -106,6 +154,9 @@ class Configfs {
   // Names of registered clusters (the module allows at most one).
   Result<std::vector<std::string>> ListClusters() const;
   Result<LiveCluster> ReadCluster(const std::string& name) const;
+  // The status attributes of cluster and of its nodes and regions; never
+  // fails (see LiveStatus).
+  LiveStatus ReadStatus(const LiveCluster& cluster) const;
 
   // Building blocks, each one configfs operation or a short fixed sequence.
   Status CreateCluster(const std::string& name);
@@ -114,6 +165,9 @@ class Configfs {
   Status SetClusterParams(const std::string& cluster, const ClusterParams& params, HeartbeatMode mode);
   Status AddNode(const std::string& cluster, const LiveNode& node);  // ignores node.local
   Status SetLocalNode(const std::string& cluster, const std::string& node);
+  // Writes the cluster key (hex; empty clears it). A module without the key
+  // attribute gets an error that says so.
+  Status SetClusterKey(const std::string& cluster, const std::string& key);
   Status AddRegion(const std::string& cluster, const LiveRegion& region);  // dev last: it starts it
   Status RemoveRegion(const std::string& cluster, const std::string& region);
   Status RemoveNode(const std::string& cluster, const std::string& node);

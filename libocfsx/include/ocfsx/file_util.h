@@ -18,7 +18,10 @@ Result<std::string> ReadFileToString(const std::string& path);
 // same directory, which is fsynced, renamed over path, and then the directory
 // is fsynced so the rename itself is durable. On failure the temporary file
 // is removed and path is untouched. mode applies when path does not exist;
-// an existing file keeps its mode.
-Status AtomicWriteFile(const std::string& path, const std::string& data, mode_t mode = 0644);
+// an existing file keeps its mode unless policy is kForce (a file that now
+// holds a secret must not stay readable).
+enum class ModePolicy { kKeepExisting, kForce };
+Status AtomicWriteFile(const std::string& path, const std::string& data, mode_t mode = 0644,
+                       ModePolicy policy = ModePolicy::kKeepExisting);
 
 }  // namespace ocfsx
