@@ -114,10 +114,11 @@ static void hb_core_log(void *priv, int level, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
+	/* The cores prefix their lines ("ocfsx hb: ", "ocfsx quorum: "). */
 	if (level == OCFSX_LOG_DEBUG)
-		pr_debug("%pV\n", &vaf);
+		printk(KERN_DEBUG "%pV\n", &vaf);
 	else
-		pr_info("%pV\n", &vaf);
+		printk(KERN_INFO "%pV\n", &vaf);
 	va_end(args);
 }
 
@@ -483,11 +484,18 @@ static ocfsx_ns_t hb_step(struct ocfsx_hb_region *r, ocfsx_ns_t *next_tick)
 		ocfsx_hb_tick(hb);
 
 	if (now >= *next_tick && !hb_terminal(hb->state)) {
+		/*
+		 * Read before writing: the read then samples our block as far
+		 * from our own last write as it can be, so a second writer on
+		 * our number, whatever its phase, is seen within a round.
+		 * Written first, the read would find our fresh write every
+		 * time and two writers in step could go on unnoticed.
+		 */
+		if (!r->read_inflight)
+			hb_submit_read(r);
 		if (!r->write_inflight && !ocfsx_quorum_fenced() &&
 		    ocfsx_hb_prepare_write(hb, &r->w))
 			hb_submit_write(r);
-		if (!r->read_inflight && !hb_terminal(hb->state))
-			hb_submit_read(r);
 		/* Absolute schedule: a late tick does not shift later ones. */
 		while (*next_tick <= now)
 			*next_tick += interval;
@@ -588,46 +596,87 @@ static bool hb_meta_ok(const void *block, u32 bytes, u16 type, u64 blkno,
 	       le32_to_cpu(h->bh_crc32c) == hb_csum(block, bytes);
 }
 
-/*
- * The heartbeat inode is found by name in the system directory, which
- * mkfs makes inline (format.md §2.2, §11).
- */
-static int hb_find_owner(struct block_device *bdev, u64 sysdir, u32 bs,
-			 u32 gen, void *buf, u64 *owner)
+/* Looks for "heartbeat" in the dirents of [start, end) of buf. */
+static bool hb_scan_dirents(const void *buf, u32 start, u32 end, u64 *ino)
 {
-	const struct ocfsx_inode *in = buf;
-	u32 off, end;
-	int ret;
+	u32 off = start;
 
-	ret = hb_read_block(bdev, sysdir * bs, buf, bs);
-	if (ret)
-		return ret;
-	if (!hb_meta_ok(buf, bs, OCFSX_BT_INODE, sysdir, gen) ||
-	    in->i_body_format != OCFSX_BODY_INLINE)
-		return -EINVAL;
-	end = OCFSX_INODE_BODY_OFFSET + min_t(u64, le64_to_cpu(in->i_size),
-					      bs - OCFSX_INODE_BODY_OFFSET);
-	for (off = OCFSX_INODE_BODY_OFFSET; off + OCFSX_DIRENT_NAME_OFFSET <= end;) {
+	while (off + OCFSX_DIRENT_NAME_OFFSET <= end) {
 		const struct ocfsx_dir_entry *de = buf + off;
 		u32 rec = le16_to_cpu(de->de_rec_len);
 
 		if (rec < OCFSX_DIRENT_NAME_OFFSET || off + rec > end)
-			return -EINVAL;
+			return false;
 		if (de->de_ino && de->de_name_len == 9 &&
-		    off + OCFSX_DIRENT_NAME_OFFSET + 9 <= end &&
+		    OCFSX_DIRENT_NAME_OFFSET + 9 <= rec &&
 		    !memcmp(buf + off + OCFSX_DIRENT_NAME_OFFSET, "heartbeat", 9)) {
-			*owner = le64_to_cpu(de->de_ino);
-			ret = hb_read_block(bdev, *owner * bs, buf, bs);
-			if (ret)
-				return ret;
-			if (!hb_meta_ok(buf, bs, OCFSX_BT_INODE, *owner, gen) ||
-			    le16_to_cpu(in->i_sys_type) != OCFSX_SYS_HEARTBEAT)
-				return -EINVAL;
-			return 0;
+			*ino = le64_to_cpu(de->de_ino);
+			return true;
 		}
 		off += rec;
 	}
-	return -ENOENT;
+	return false;
+}
+
+/*
+ * The heartbeat inode is found by name in the system directory: inline, or
+ * in the dirent blocks of a depth-0 extent list (small block sizes). The
+ * inode found must then pass every check and say it is the heartbeat.
+ */
+static int hb_find_owner(struct block_device *bdev, u64 sysdir, u32 bs,
+			 u32 cbits, u32 gen, void *buf, u64 *owner)
+{
+	const struct ocfsx_inode *in = buf;
+	const struct ocfsx_extent_hdr *eh;
+	struct ocfsx_extent ext[8];
+	u32 bits = ilog2(bs), used, i, body;
+	u64 size, blk, nblk, j, scanned = 0;
+	bool found = false;
+	int ret;
+
+	if (cbits < bits || cbits > OCFSX_MAX_CLUSTERSIZE_BITS)
+		return -EINVAL;
+	ret = hb_read_block(bdev, sysdir * bs, buf, bs);
+	if (ret)
+		return ret;
+	if (!hb_meta_ok(buf, bs, OCFSX_BT_INODE, sysdir, gen))
+		return -EINVAL;
+	size = le64_to_cpu(in->i_size);
+	body = bs - OCFSX_INODE_BODY_OFFSET;
+	if (in->i_body_format == OCFSX_BODY_INLINE) {
+		found = hb_scan_dirents(buf, OCFSX_INODE_BODY_OFFSET,
+					OCFSX_INODE_BODY_OFFSET +
+					min_t(u64, size, body), owner);
+	} else if (in->i_body_format == OCFSX_BODY_EXTENTS) {
+		eh = buf + OCFSX_INODE_BODY_OFFSET;
+		used = le16_to_cpu(eh->eh_used);
+		if (le16_to_cpu(eh->eh_depth) || used > ARRAY_SIZE(ext) ||
+		    sizeof(*eh) + used * sizeof(ext[0]) > body)
+			return -EINVAL;
+		memcpy(ext, (const void *)(eh + 1), used * sizeof(ext[0]));
+		for (i = 0; i < used && !found; i++) {
+			blk = le64_to_cpu(ext[i].ex_start) << (cbits - bits);
+			nblk = (u64)le32_to_cpu(ext[i].ex_clusters) <<
+			       (cbits - bits);
+			for (j = 0; j < nblk && !found; j++) {
+				if (++scanned > 64 || (scanned - 1) * bs >= size)
+					break;
+				ret = hb_read_block(bdev, (blk + j) * bs, buf, bs);
+				if (ret)
+					return ret;
+				found = hb_scan_dirents(buf, 0, bs - 64, owner);
+			}
+		}
+	}
+	if (!found)
+		return -ENOENT;
+	ret = hb_read_block(bdev, *owner * bs, buf, bs);
+	if (ret)
+		return ret;
+	if (!hb_meta_ok(buf, bs, OCFSX_BT_INODE, *owner, gen) ||
+	    le16_to_cpu(in->i_sys_type) != OCFSX_SYS_HEARTBEAT)
+		return -EINVAL;
+	return 0;
 }
 
 /*
@@ -694,7 +743,8 @@ static int hb_check_volume(struct ocfsx_hb_region *r,
 		goto out;
 	}
 	ret = hb_find_owner(r->bdev, le64_to_cpu(sb->s_system_dir_blkno), bs,
-			    r->fs_generation, buf, &r->owner);
+			    sb->s_clustersize_bits, r->fs_generation, buf,
+			    &r->owner);
 	if (ret)
 		hb_start_err(p, "region %s: the system directory of %s has no valid heartbeat inode (error %d); run fsck.ocfsx",
 		       r->name, dev, ret);
@@ -1032,9 +1082,11 @@ int ocfsx_heartbeat_node_stats(u32 node, struct ocfsx_hb_node_stats *st)
 			if (r->last_write > last)
 				last = r->last_write;
 		} else if (node < r->blocks) {
+			/* Its block last changed at the newer anchor. */
 			hn = &r->core->nodes[node];
-			if (hn->have && hn->join_anchor > last)
-				last = hn->join_anchor;
+			if (hn->have)
+				last = max3(last, hn->join_anchor,
+					    hn->live_anchor);
 		}
 		mutex_unlock(&r->core_mutex);
 	}

@@ -50,10 +50,11 @@ static void quo_core_log(void *priv, int level, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
+	/* The cores prefix their lines ("ocfsx hb: ", "ocfsx quorum: "). */
 	if (level == OCFSX_LOG_DEBUG)
-		pr_debug("%pV\n", &vaf);
+		printk(KERN_DEBUG "%pV\n", &vaf);
 	else
-		pr_info("%pV\n", &vaf);
+		printk(KERN_INFO "%pV\n", &vaf);
 	va_end(args);
 }
 
