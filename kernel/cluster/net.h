@@ -14,7 +14,9 @@
  * A handler runs in process context for each message of its (type, key).
  * Its return value is the status sent back to a sender waiting in
  * ocfsx_net_send_msg(); it may set *ret_data and *ret_len (kmalloc'ed, freed
- * by the net layer) for a reply payload.
+ * by the net layer) for a reply payload. A handler must not register or
+ * unregister handlers. Payloads are at most OCFSX_NET_MAX_PAYLOAD bytes
+ * (net_wire.h); a request longer than max_len is answered with -EMSGSIZE.
  */
 typedef int (*ocfsx_net_handler_fn)(u32 from, u16 type, u32 key,
 				    const void *data, size_t len, void *priv,
@@ -36,6 +38,8 @@ void ocfsx_net_unregister_handler(struct ocfsx_net_handler *h);
  * Sends one message and waits for the handler's status (returned through
  * *status) and optional reply. Returns 0 when a reply arrived, -ENOTCONN
  * when there is no connection, -EHOSTDOWN when it dropped while waiting.
+ * *reply_len is the capacity of reply on entry and the bytes copied on
+ * return (a longer reply is cut). Wire format: docs/interconnect.md.
  */
 int ocfsx_net_send_msg(u32 target, u16 type, u32 key, const void *data,
 		       size_t len, int *status, void *reply, size_t *reply_len);

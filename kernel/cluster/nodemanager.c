@@ -4,7 +4,8 @@
  * userspace (o2cbx) describes the cluster, its nodes and its heartbeat
  * regions, and the lookups the rest of the module does on that description.
  *
- *   ocfsx/cluster/<cluster>/{timeouts, fence_method, heartbeat_mode, status}
+ *   ocfsx/cluster/<cluster>/{timeouts, fence_method, heartbeat_mode, key,
+ *                            status}
  *   ocfsx/cluster/<cluster>/node/<node>/{num, ipv4_address, ipv4_port, local,
  *                                        status}
  *   ocfsx/cluster/<cluster>/heartbeat/<region>/{dev, start_block, ..., status}
@@ -42,6 +43,7 @@
  */
 #define pr_fmt(fmt) "ocfsx: " fmt
 
+#include <crypto/sha2.h>
 #include <linux/configfs.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -110,6 +112,8 @@ struct ocfsx_nm_cluster {
 	struct list_head regions;	/* every heartbeat region */
 	struct ocfsx_nm_node *by_num[OCFSX_NM_MAX_NODES];
 	struct ocfsx_nm_node *local;	/* non-NULL: the cluster is online */
+	u8 key[OCFSX_NM_KEY_MAX];	/* cluster key, key_len bytes */
+	int key_len;
 };
 
 struct ocfsx_nm_node {
@@ -602,12 +606,6 @@ static ssize_t nm_node_local_store(struct config_item *item,
 		goto out;
 	if (val) {
 		ret = node_make_local(node, c);
-		if (!ret)
-			ret = ocfsx_net_start();
-		if (ret && node->local) {
-			nm_node_unset_local(node, c);
-			goto out;
-		}
 		online = !ret;
 		goto out;
 	}
@@ -621,12 +619,14 @@ static ssize_t nm_node_local_store(struct config_item *item,
 	}
 	list_for_each_entry(r, &c->regions, link)
 		nm_region_stop(r);
-	ocfsx_net_stop();
 	nm_node_unset_local(node, c);
 	pr_info("cluster \"%s\" offline: node \"%s\" is no longer local\n",
 		cluster_name(c), config_item_name(item));
+	/* Under nm_mutex so that a quick offline/online cannot reorder them. */
+	ocfsx_net_stop();
 out:
 	if (online) {
+		ocfsx_net_start();	/* logs why if it cannot listen */
 		nm_log_online();
 		/* A region that cannot start says why in its status file. */
 		list_for_each_entry(r, &c->regions, link)
@@ -1214,6 +1214,73 @@ CONFIGFS_ATTR(nm_cluster_, fence_method);
 CONFIGFS_ATTR(nm_cluster_, heartbeat_mode);
 CONFIGFS_ATTR_RO(nm_cluster_, status);
 
+/*
+ * The cluster key: written as 32..128 hex digits, read back only as a
+ * fingerprint (the first 16 hex digits of its SHA-256) that users compare
+ * between nodes. The key itself never leaves the kernel again.
+ */
+static ssize_t nm_cluster_key_show(struct config_item *item, char *page)
+{
+	struct ocfsx_nm_cluster *c = to_cluster(item);
+	u8 key[OCFSX_NM_KEY_MAX], digest[SHA256_DIGEST_SIZE];
+	int key_len;
+
+	mutex_lock(&nm_mutex);
+	key_len = c->key_len;
+	memcpy(key, c->key, key_len);
+	mutex_unlock(&nm_mutex);
+	if (!key_len)
+		return 0;
+	sha256(key, key_len, digest);
+	memzero_explicit(key, sizeof(key));
+	bin2hex(page, digest, 8);
+	page[16] = '\n';
+	return 17;
+}
+
+static ssize_t nm_cluster_key_store(struct config_item *item,
+				    const char *page, size_t len)
+{
+	struct ocfsx_nm_cluster *c = to_cluster(item);
+	size_t digits = len && page[len - 1] == '\n' ? len - 1 : len;
+	u8 key[OCFSX_NM_KEY_MAX];
+	int ret = 0;
+
+	/* The value is a secret: the log says what is wrong, never the value. */
+	if (digits && (digits < 32 || digits > 2 * OCFSX_NM_KEY_MAX ||
+		       digits % 2 || hex2bin(key, page, digits / 2))) {
+		pr_err("cluster \"%s\": key refused: %zu characters are not 32..128 hex digits (an even count; 16..64 bytes); write an empty line to clear the key\n",
+		       cluster_name(c), digits);
+		return -EINVAL;
+	}
+	mutex_lock(&nm_mutex);
+	/* Writing the key it already has succeeds, as for every attribute. */
+	if (c->key_len == digits / 2 && !memcmp(c->key, key, c->key_len))
+		goto out;
+	if (c->local) {
+		pr_err("cluster \"%s\": key refused: the key cannot change while the cluster is online (local node \"%s\"); write 0 to its local first\n",
+		       cluster_name(c), config_item_name(&c->local->item));
+		ret = -EBUSY;
+		goto out;
+	}
+	spin_lock_bh(&nm_lock);
+	memcpy(c->key, key, digits / 2);
+	c->key_len = digits / 2;
+	spin_unlock_bh(&nm_lock);
+out:
+	mutex_unlock(&nm_mutex);
+	memzero_explicit(key, sizeof(key));
+	return ret ? ret : len;
+}
+
+static struct configfs_attribute nm_cluster_attr_key = {
+	.ca_name	= "key",
+	.ca_owner	= THIS_MODULE,
+	.ca_mode	= 0600,
+	.show		= nm_cluster_key_show,
+	.store		= nm_cluster_key_store,
+};
+
 static struct configfs_attribute *nm_cluster_attrs[] = {
 	&nm_cluster_attr_heartbeat_interval_ms,
 	&nm_cluster_attr_dead_threshold,
@@ -1222,13 +1289,14 @@ static struct configfs_attribute *nm_cluster_attrs[] = {
 	&nm_cluster_attr_reconnect_delay_ms,
 	&nm_cluster_attr_fence_method,
 	&nm_cluster_attr_heartbeat_mode,
+	&nm_cluster_attr_key,
 	&nm_cluster_attr_status,
 	NULL,
 };
 
 static void nm_cluster_release(struct config_item *item)
 {
-	kfree(to_cluster(item));
+	kfree_sensitive(to_cluster(item));
 }
 
 static struct configfs_item_operations nm_cluster_item_ops = {
@@ -1319,8 +1387,15 @@ static struct config_group nm_clusters_group;
 
 int ocfsx_nm_cluster_key(u8 *key)
 {
-	/* Placeholder until the key attribute exists: never a key. */
-	return nm_cluster ? 0 : -ENOENT;
+	int ret = -ENOENT;
+
+	spin_lock_bh(&nm_lock);
+	if (nm_cluster) {
+		ret = nm_cluster->key_len;
+		memcpy(key, nm_cluster->key, ret);
+	}
+	spin_unlock_bh(&nm_lock);
+	return ret;
 }
 
 int ocfsx_nm_init(void)
