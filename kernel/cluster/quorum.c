@@ -15,7 +15,6 @@
 #include <linux/workqueue.h>
 
 #include "heartbeat.h"
-#include "net.h"
 #include "nodemanager.h"
 #include "quorum.h"
 #include "quorum_core.h"
@@ -26,7 +25,6 @@ static DEFINE_MUTEX(quo_mutex);
 static struct ocfsx_quo_core *quo_core;	/* NULL while no region runs */
 static struct ocfsx_proto_env quo_env;
 static int quo_regions;
-static bool quo_disk_only;		/* no interconnect: see quo_create() */
 static DECLARE_BITMAP(quo_conn, QUO_MAX_NODES);
 static struct delayed_work quo_work;
 
@@ -165,33 +163,6 @@ static void quo_work_fn(struct work_struct *work)
 	quo_act();
 }
 
-/*
- * Until the interconnect runs, no connection ever comes up and every node
- * would leave after the grace period. A node that the interconnect reports
- * nothing about (ocfsx_net_node_stats() fails for every configured peer)
- * therefore runs on the disk heartbeat alone, and says so once.
- */
-static bool quo_net_available(void)
-{
-	struct ocfsx_net_node_stats ns;
-	struct ocfsx_nm_node_info ni;
-	struct ocfsx_nm_node *node;
-	bool peers = false, known = false;
-	u32 n;
-
-	for (n = 0; n < QUO_MAX_NODES && !known; n++) {
-		node = ocfsx_nm_node_get(n);
-		if (!node)
-			continue;
-		if (!ocfsx_nm_node_info(node, &ni) && !ni.local) {
-			peers = true;
-			known = !ocfsx_net_node_stats(n, &ns);
-		}
-		ocfsx_nm_node_put(node);
-	}
-	return known || !peers;
-}
-
 /* quo_mutex held. */
 static void quo_create(void)
 {
@@ -204,11 +175,6 @@ static void quo_create(void)
 	WRITE_ONCE(quo_left, false);
 	if (ocfsx_nm_cluster_info(&ci) || ci.local_node < 0)
 		return;
-	quo_disk_only = !quo_net_available();
-	if (quo_disk_only) {
-		pr_warn("quorum: the interconnect reports no state for any other node; running on the disk heartbeat alone (no partition fencing) until ocfsx has interconnect support\n");
-		return;
-	}
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return;
@@ -245,7 +211,6 @@ void ocfsx_quorum_region_stop(void)
 	if (quo_regions && --quo_regions == 0) {
 		q = quo_core;
 		quo_core = NULL;
-		quo_disk_only = false;
 		WRITE_ONCE(quo_joined, false);
 		WRITE_ONCE(quo_left, false);
 	}
@@ -262,8 +227,6 @@ void ocfsx_quorum_self_live(void)
 	if (quo_core) {
 		ocfsx_quo_start(quo_core);
 		quo_rearm();
-	} else if (quo_disk_only) {
-		WRITE_ONCE(quo_joined, true);
 	}
 	mutex_unlock(&quo_mutex);
 	quo_act();
