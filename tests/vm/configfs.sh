@@ -367,6 +367,9 @@ live=""
 for i in 1 2 3; do
 	live="$live cluster/$OCL/node/node$i/num=$i cluster/$OCL/node/node$i/ipv4_address=$(node_ip "$i")"
 done
+# o2cbx writes its own timeouts (libocfsx ClusterParams: 500 ms, 4000 ms),
+# which still differ from the module's defaults (400 ms, 3000 ms).
+live="$live cluster/$OCL/heartbeat_interval_ms=500 cluster/$OCL/idle_timeout_ms=4000"
 check "tree registered by o2cbx matches the schema" check_live $live "cluster/$OCL/node/node$OCFSX_NODE/local=1"
 check "o2cbx online again is a no-op" o2cbx online "$OCL"
 # Seed 004's trap: no node in cluster.conf matches this host.
