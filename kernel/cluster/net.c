@@ -244,13 +244,13 @@ static __printf(3, 4) void conn_log(struct net_conn *c, bool once,
 	}
 	nn = &net_nodes[c->node];
 	if (once) {
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		if (!strcmp(nn->last_log, line)) {
-			spin_unlock(&nn->lock);
+			spin_unlock_bh(&nn->lock);
 			return;
 		}
 		strscpy(nn->last_log, line, sizeof(nn->last_log));
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 	}
 	pr_warn("%s\n", line);
 }
@@ -262,7 +262,7 @@ static void node_count(struct net_conn *c, bool sent, size_t bytes, bool msg)
 	if (c->node == NET_NO_NODE)
 		return;
 	nn = &net_nodes[c->node];
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	if (sent) {
 		nn->st.bytes_sent += bytes;
 		nn->st.msgs_sent += msg;
@@ -272,7 +272,7 @@ static void node_count(struct net_conn *c, bool sent, size_t bytes, bool msg)
 		nn->last_rx = jiffies;
 		nn->ever_rx = true;
 	}
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 }
 
 /*
@@ -725,7 +725,7 @@ static void waiters_fail(struct net_node *nn, struct net_conn *c)
 {
 	struct net_waiter *w, *tmp;
 
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	list_for_each_entry_safe(w, tmp, &nn->waiters, link) {
 		if (w->conn != c)
 			continue;
@@ -733,7 +733,7 @@ static void waiters_fail(struct net_node *nn, struct net_conn *c)
 		w->err = -EHOSTDOWN;
 		complete(&w->done);
 	}
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 }
 
 static void waiter_reply(struct net_conn *c, u32 id, s32 status,
@@ -742,7 +742,7 @@ static void waiter_reply(struct net_conn *c, u32 id, s32 status,
 	struct net_node *nn = &net_nodes[c->node];
 	struct net_waiter *w;
 
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	list_for_each_entry(w, &nn->waiters, link) {
 		if (w->conn != c || w->id != id)
 			continue;
@@ -754,7 +754,7 @@ static void waiter_reply(struct net_conn *c, u32 id, s32 status,
 		complete(&w->done);
 		break;
 	}
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 }
 
 static struct ocfsx_net_handler *handler_find(u16 type, u32 key)
@@ -830,9 +830,9 @@ static int conn_loop(struct net_conn *c)
 				struct net_node *nn = &net_nodes[c->node];
 
 				c->ka_pending = false;
-				spin_lock(&nn->lock);
+				spin_lock_bh(&nn->lock);
 				nn->st.rtt_us = clamp_t(s64, us, 1, U32_MAX);
-				spin_unlock(&nn->lock);
+				spin_unlock_bh(&nn->lock);
 			}
 			continue;
 		}
@@ -883,7 +883,7 @@ static void conn_attach(struct net_conn *c)
 	struct net_conn *old;
 	u32 connects;
 
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	old = nn->conn;		/* its reference is now ours */
 	kref_get(&c->ref);
 	nn->conn = c;
@@ -891,7 +891,7 @@ static void conn_attach(struct net_conn *c)
 	connects = ++nn->st.connects;
 	nn->failures = 0;
 	nn->last_log[0] = 0;
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 	pr_info("connection %s %pI4 (node %u) up%s%s\n",
 		c->outgoing ? "to" : "from", &c->peer_addr, c->node,
 		net.key_len ? ", cluster key proven" : "",
@@ -908,13 +908,13 @@ static void conn_detach(struct net_conn *c)
 	struct net_node *nn = &net_nodes[c->node];
 	bool current_conn;
 
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	current_conn = nn->conn == c;
 	if (current_conn) {
 		nn->conn = NULL;
 		nn->st.state = net_running() ? OCFSX_NET_DOWN : OCFSX_NET_NONE;
 	}
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 	waiters_fail(nn, c);
 	if (current_conn) {
 		conn_put(c);
@@ -938,10 +938,10 @@ static bool conn_main(struct net_conn *c)
 		   (ret == -EPROTO || ret == -EACCES)) {
 		struct net_node *nn = &net_nodes[c->node];
 
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		if (!nn->conn)
 			nn->st.state = OCFSX_NET_REFUSED;
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 	}
 	kernel_sock_shutdown(c->sock, SHUT_RDWR);
 	mutex_lock(&net.conns_mutex);
@@ -1002,9 +1002,9 @@ static void net_connect_work(struct work_struct *work)
 	ret = node ? ocfsx_nm_node_info(node, &ni) : -ENOENT;
 	ocfsx_nm_node_put(node);
 	if (ret || num <= net.local) {
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		nn->connecting = false;
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 		return;
 	}
 
@@ -1025,32 +1025,32 @@ static void net_connect_work(struct work_struct *work)
 		scnprintf(line, sizeof(line), "cannot connect to node %u (%pI4:%u) yet: error %d; retrying, backing off up to %u ms",
 			  num, &ni.ipv4_address, ni.ipv4_port, ret,
 			  NET_BACKOFF_MAX_MS);
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		if (strcmp(nn->last_log, line)) {
 			strscpy(nn->last_log, line, sizeof(nn->last_log));
-			spin_unlock(&nn->lock);
+			spin_unlock_bh(&nn->lock);
 			pr_info("%s\n", line);
 		} else {
-			spin_unlock(&nn->lock);
+			spin_unlock_bh(&nn->lock);
 		}
 		goto retry;
 	}
 	c = conn_new(sock, true, num, ni.ipv4_address);
 	if (!c)
 		goto retry;
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	if (!nn->conn)
 		nn->st.state = OCFSX_NET_HANDSHAKE;
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 	up = conn_main(c);
 	conn_put(c);
 retry:
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	if (!up)
 		nn->failures++;
 	if (!nn->conn && nn->st.state != OCFSX_NET_REFUSED)
 		nn->st.state = OCFSX_NET_DOWN;
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 	if (net_running())
 		queue_delayed_work(net.wq, &nn->connect_work,
 				   up ? msecs_to_jiffies(net.ci.reconnect_delay_ms) :
@@ -1116,7 +1116,7 @@ static void net_scan_work(struct work_struct *work)
 		ocfsx_nm_node_put(node);
 
 		drop = NULL;
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		if (ok && !nn->configured && !nn->conn)
 			nn->st.state = OCFSX_NET_CONNECTING;
 		if (!ok && nn->configured) {
@@ -1130,7 +1130,7 @@ static void net_scan_work(struct work_struct *work)
 			nn->connecting = true;
 			start = true;
 		}
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 		if (drop) {
 			pr_info("node %u left the configuration: closing its connection\n",
 				n);
@@ -1188,23 +1188,23 @@ int ocfsx_net_send_msg(u32 target, u16 type, u32 key, const void *data,
 	w.id = atomic_inc_return(&net.next_id);
 	nn = &net_nodes[target];
 
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	c = net_running() ? nn->conn : NULL;
 	if (!c) {
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 		return -ENOTCONN;
 	}
 	kref_get(&c->ref);
 	w.conn = c;
 	list_add_tail(&w.link, &nn->waiters);
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 
 	ret = conn_send(c, type, 0, key, w.id, 0, data, len);
 	if (ret) {
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		if (!list_empty(&w.link))
 			list_del_init(&w.link);
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 	}
 	/* Completed by the reply or by the connection's teardown. */
 	if (!ret)
@@ -1226,13 +1226,13 @@ int ocfsx_net_node_stats(u32 node, struct ocfsx_net_node_stats *st)
 	if (node >= OCFSX_NM_MAX_NODES)
 		return -ENOENT;
 	nn = &net_nodes[node];
-	spin_lock(&nn->lock);
+	spin_lock_bh(&nn->lock);
 	*st = nn->st;
 	if (!net_running() || !nn->configured)
 		st->state = OCFSX_NET_NONE;
 	st->idle_ms = nn->ever_rx ? jiffies_to_msecs(jiffies - nn->last_rx) :
 		      -1;
-	spin_unlock(&nn->lock);
+	spin_unlock_bh(&nn->lock);
 	return 0;
 }
 
@@ -1308,14 +1308,14 @@ int ocfsx_net_start(void)
 	for (n = 0; n < OCFSX_NM_MAX_NODES; n++) {
 		struct net_node *nn = &net_nodes[n];
 
-		spin_lock(&nn->lock);
+		spin_lock_bh(&nn->lock);
 		memset(&nn->st, 0, sizeof(nn->st));
 		nn->configured = false;
 		nn->connecting = false;
 		nn->failures = 0;
 		nn->ever_rx = false;
 		nn->last_log[0] = 0;
-		spin_unlock(&nn->lock);
+		spin_unlock_bh(&nn->lock);
 	}
 	ret = net_listen();
 	if (ret)
@@ -1363,10 +1363,10 @@ void ocfsx_net_stop(void)
 		net.listen_sock = NULL;
 	}
 	for (n = 0; n < OCFSX_NM_MAX_NODES; n++) {
-		spin_lock(&net_nodes[n].lock);
+		spin_lock_bh(&net_nodes[n].lock);
 		net_nodes[n].connecting = false;
 		net_nodes[n].st.state = OCFSX_NET_NONE;
-		spin_unlock(&net_nodes[n].lock);
+		spin_unlock_bh(&net_nodes[n].lock);
 	}
 	memzero_explicit(net.key, sizeof(net.key));
 	pr_info("node %u stopped: all connections closed\n", net.local);
@@ -1376,7 +1376,8 @@ void ocfsx_net_stop(void)
 /* ----------------------------------------------------------------------
  * Test support: an echo message type and a debugfs file
  * (/sys/kernel/debug/ocfsx_net): reading lists every configured node's
- * connection, writing "ping N" sends an echo to node N and logs the result.
+ * connection, writing "ping N" sends an echo to node N and "send N TYPE
+ * LEN" LEN zero bytes of any type; both log the answer.
  */
 
 static int net_ping_handler(u32 from, u16 type, u32 key, const void *data,
@@ -1423,13 +1424,37 @@ static ssize_t net_debug_read(struct file *file, char __user *ubuf,
 	return ret;
 }
 
+/* "send N TYPE LEN": LEN bytes to (TYPE, key 0) on node N; logs the status. */
+static int net_debug_send(u32 node, u32 type, u32 len)
+{
+	size_t reply_len = 64;
+	int status = 0, ret;
+	u8 *buf;
+
+	/* A len over the limit is refused by ocfsx_net_send_msg() unread. */
+	buf = kzalloc(max_t(u32, min_t(u32, len, OCFSX_NET_MAX_PAYLOAD),
+			    reply_len), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = ocfsx_net_send_msg(node, type, 0, buf, len, &status, buf,
+				 &reply_len);
+	kfree(buf);
+	if (ret)
+		pr_info("send to node %u: type 0x%04x, %u bytes: not sent or no answer (error %d)\n",
+			node, type, len, ret);
+	else
+		pr_info("send to node %u: type 0x%04x, %u bytes: status %d, %zu bytes back\n",
+			node, type, len, status, reply_len);
+	return ret;
+}
+
 static ssize_t net_debug_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	static const char payload[] = "ocfsx ping";
-	char cmd[32], reply[sizeof(payload)];
+	char cmd[48], reply[sizeof(payload)];
 	size_t reply_len = sizeof(reply);
-	unsigned int node;
+	unsigned int node, type, len;
 	int status = 0, ret;
 	ktime_t t0;
 
@@ -1438,8 +1463,13 @@ static ssize_t net_debug_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(cmd, ubuf, count))
 		return -EFAULT;
 	cmd[count] = 0;
+	if (sscanf(cmd, "send %u %i %u", &node, &type, &len) == 3 &&
+	    type <= U16_MAX) {
+		ret = net_debug_send(node, type, len);
+		return ret ? ret : count;
+	}
 	if (sscanf(cmd, "ping %u", &node) != 1) {
-		pr_err("debugfs ocfsx_net: \"%*pE\" is not \"ping N\"\n",
+		pr_err("debugfs ocfsx_net: \"%*pE\" is neither \"ping N\" nor \"send N TYPE LEN\"\n",
 		       (int)strcspn(cmd, "\n"), cmd);
 		return -EINVAL;
 	}

@@ -62,6 +62,11 @@ struct ocfsx_net_node_stats {
 	s64 idle_ms;		/* since the last frame received; -1: never */
 };
 
+/*
+ * Copies node's connection statistics (state OCFSX_NET_NONE while offline
+ * or for a node not configured). Never sleeps: callable from process or
+ * softirq context. -ENOENT for a number >= OCFSX_NM_MAX_NODES.
+ */
 int ocfsx_net_node_stats(u32 node, struct ocfsx_net_node_stats *st);
 
 /* The cluster went online (local node set) / offline. */

@@ -23,7 +23,7 @@ FP2=811407f10d6c0f49
 build() {
 	cl=$CFG/cluster/$1
 	mkdir "$cl" || fail "mkdir cluster $1"
-	echo "$IDLE_MS" >"$cl/idle_timeout_ms"
+	echo "${BUILD_IDLE_MS:-$IDLE_MS}" >"$cl/idle_timeout_ms"
 	if [ -n "${2:-}" ]; then
 		echo "$2" >"$cl/key" || fail "writing the key refused"
 	fi
@@ -131,6 +131,21 @@ for p in $(peers); do
 	rtt=$(field "$p" rtt_us)
 	check "keepalive round trip to node $p measured (rtt_us $rtt)" [ "${rtt:-0}" -gt 0 ]
 done
+# Requests the peer has no handler for, or too long for the handler, are
+# answered with an error status; the connection stays up.
+for p in $(peers); do
+	check "send type 0x1234 to node $p" sh -c "echo 'send $p 0x1234 100' >$DBG"
+	wait_log "send to node $p: type 0x1234, 100 bytes: status -92, 0 bytes back" 5
+	check "send a 16384-byte ping to node $p" sh -c "echo 'send $p 0xff10 16384' >$DBG"
+	wait_log "send to node $p: type 0xff10, 16384 bytes: status -90, 0 bytes back" 5
+	check "16385 bytes are refused before sending" sh -c "! echo 'send $p 0xff10 16385' >$DBG 2>/dev/null"
+	wait_log "send to node $p: type 0xff10, 16385 bytes: not sent or no answer (error -90)" 5
+	check "still connected to node $p" [ "$(state "$p")" = up ]
+done
+# Each peer logged one line about the request without a handler.
+for p in $(peers); do
+	wait_log "connection $([ "$p" -gt "$ME" ] && echo to || echo from) $(node_ip "$p") (node $p): message type 0x1234 key 0x00000000 has no handler here; answered -92" 10
+done
 check "ping of a node that is not connected fails" sh -c "! echo 'ping 9' >$DBG 2>/dev/null"
 check "key cannot change while online" sh -c "! echo $K1 >$CFG/cluster/alpha/key 2>/dev/null"
 check "writing the same (empty) key while online succeeds" sh -c "echo >$CFG/cluster/alpha/key"
@@ -203,6 +218,22 @@ else
 	wait_log "connection to $(node_ip 3) (node 3) refused: we have a cluster key and the peer has none" 60
 fi
 barrier nokey-done
+
+# --- node 3 with another idle timeout: refused ------------------------------------
+dmesg -c >/dev/null
+barrier idle-start
+if [ "$ME" = 3 ]; then
+	teardown alpha
+	BUILD_IDLE_MS=5000
+	build alpha "$K1"
+	BUILD_IDLE_MS=
+	for p in 1 2; do
+		wait_log "connection from $(node_ip $p) (node $p) refused: idle_timeout_ms $IDLE_MS differs from ours 5000; set the same timeouts on every node (/etc/default/o2cbx)" 60
+	done
+else
+	wait_log "connection to $(node_ip 3) (node 3) refused: idle_timeout_ms 5000 differs from ours $IDLE_MS; set the same timeouts on every node (/etc/default/o2cbx)" 60
+fi
+barrier idle-done
 if [ "$ME" = 3 ]; then
 	teardown alpha
 	build alpha "$K1"
