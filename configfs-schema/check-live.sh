@@ -12,7 +12,9 @@
 # otherwise: PATH is the live path relative to ROOT (e.g.
 # cluster/c1/node/n1/num=1), VALUE what it must read (without the newline;
 # 'unset' for nothing). -a also requires every schema entry to have at least
-# one live instance, so nothing goes unchecked.
+# one live instance, so nothing goes unchecked. A text attribute (a
+# read-only report) must read as one or more whole lines; its values are
+# the scenarios' business.
 #
 # ROOT defaults to /sys/kernel/config/ocfsx, SCHEMA to ocfsx.schema next to
 # this script. Prints one line per mismatch and exits 1 if there is any,
@@ -149,6 +151,7 @@ FILENAME == ARGV[1] {
 		schema_error("parent " parent(p) " of " p " is an attribute")
 	kind[p] = f[2]
 	mode[p] = f[3]
+	type[p] = f[4]
 	range[p] = f[5]
 	def[p] = f[6]
 	sorder[++ns] = p
@@ -203,6 +206,11 @@ END {
 			fail("mode: " lp " is " lmode[lp] ", the schema (" sp ") says " mode[sp])
 		if (kind[sp] != "attr")
 			continue
+		if (type[sp] == "text") {
+			if (lval[lp] !~ /^=./ && lval[lp] != "!more than one line or a tab")
+				fail("format: " lp ": a read gives " (lval[lp] == "unset" ? "nothing" : substr(lval[lp], 2)) ", expected whole lines")
+			continue
+		}
 		if (lval[lp] ~ /^!/) {
 			fail("format: " lp ": a read gives " substr(lval[lp], 2))
 			continue

@@ -4,9 +4,18 @@
  * userspace (o2cbx) describes the cluster, its nodes and its heartbeat
  * regions, and the lookups the rest of the module does on that description.
  *
- *   ocfsx/cluster/<cluster>/{timeouts, fence_method, heartbeat_mode, key}
- *   ocfsx/cluster/<cluster>/node/<node>/{num, ipv4_address, ipv4_port, local}
- *   ocfsx/cluster/<cluster>/heartbeat/<region>/{dev, start_block, ...}
+ *   ocfsx/cluster/<cluster>/{timeouts, fence_method, heartbeat_mode, key,
+ *                            status}
+ *   ocfsx/cluster/<cluster>/node/<node>/{num, ipv4_address, ipv4_port, local,
+ *                                        status}
+ *   ocfsx/cluster/<cluster>/heartbeat/<region>/{dev, start_block, ..., status}
+ *
+ * The status files are read-only "key value" reports (o2cbx parses them).
+ * Going online starts the interconnect and, in global heartbeat mode, every
+ * region whose dev is set; a dev written while online starts its region at
+ * once and is refused if the device does not hold a matching volume. Going
+ * offline stops them again, and is refused (EBUSY) while a mounted volume
+ * heartbeats in local mode.
  *
  * configfs-schema/ocfsx.schema is the reference for names, modes, ranges
  * and defaults; docs/configfs.md is generated from it.
@@ -29,7 +38,8 @@
  * nm_mutex around the update itself. configfs calls make/drop with its
  * su_mutex held, which therefore nests outside nm_mutex; nm_mutex is never
  * held while calling into configfs except for depend/undepend, which only
- * take configfs' dirent spinlock.
+ * take configfs' dirent spinlock. Heartbeat regions start and stop under
+ * nm_mutex; their threads never take it (only nm_lock, through the lookups).
  */
 #define pr_fmt(fmt) "ocfsx: " fmt
 
@@ -43,8 +53,11 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
+#include "heartbeat.h"
 #include "net.h"
 #include "nodemanager.h"
+#include "proto_env.h"
+#include "quorum.h"
 
 #define NM_DEFAULT_PORT		7777
 #define NM_NUM_UNSET		(-1)
@@ -68,9 +81,9 @@ static const struct {
 	const char *name;
 	u32 min, max, def;
 } nm_timeout_rules[NM_TIMEOUTS] = {
-	[NM_HB_INTERVAL]	= { "heartbeat_interval_ms", 100, 10000, 500 },
+	[NM_HB_INTERVAL]	= { "heartbeat_interval_ms", 100, 10000, 400 },
 	[NM_DEAD_THRESHOLD]	= { "dead_threshold", 2, 120, 5 },
-	[NM_IDLE_TIMEOUT]	= { "idle_timeout_ms", 1000, 600000, 4000 },
+	[NM_IDLE_TIMEOUT]	= { "idle_timeout_ms", 1000, 600000, 3000 },
 	[NM_KEEPALIVE_DELAY]	= { "keepalive_delay_ms", 100, 60000, 1000 },
 	[NM_RECONNECT_DELAY]	= { "reconnect_delay_ms", 100, 60000, 500 },
 };
@@ -96,6 +109,7 @@ struct ocfsx_nm_cluster {
 	enum ocfsx_nm_fence_method fence_method;
 	enum ocfsx_nm_hb_mode hb_mode;
 	struct list_head nodes;		/* every node, numbered or not */
+	struct list_head regions;	/* every heartbeat region */
 	struct ocfsx_nm_node *by_num[OCFSX_NM_MAX_NODES];
 	struct ocfsx_nm_node *local;	/* non-NULL: the cluster is online */
 	u8 key[OCFSX_NM_KEY_MAX];	/* cluster key, key_len bytes */
@@ -115,10 +129,16 @@ struct ocfsx_nm_node {
 
 struct ocfsx_nm_region {
 	struct config_item item;
+	struct ocfsx_nm_cluster *cluster;
+	struct list_head link;			/* in cluster->regions */
 	char dev[OCFSX_DEV_PATH_MAX + 1];	/* "" until written */
 	u64 start_block;
 	u32 blocks;
 	u32 block_bytes;
+	/* nm_mutex: */
+	struct ocfsx_hb_region *hb;		/* heartbeat runs */
+	bool failed;				/* the last start failed */
+	char err[160];				/* ... and why */
 };
 
 static DEFINE_MUTEX(nm_mutex);
@@ -288,6 +308,49 @@ static void nm_log_online(void)
 			ci.heartbeat_interval_ms, ci.dead_threshold,
 			ci.idle_timeout_ms);
 	ocfsx_nm_node_put(node);
+}
+
+/* ----------------------------------------------------------------------
+ * Global heartbeat regions: one runs while the cluster is online in global
+ * heartbeat mode and its dev is set (o2cbx writes dev last).
+ */
+
+/* With nm_mutex held. 0, or why the region could not start. */
+static int nm_region_start(struct ocfsx_nm_cluster *c,
+			   struct ocfsx_nm_region *r)
+{
+	struct ocfsx_hb_region_params p = {};
+	struct ocfsx_hb_region *hb;
+
+	if (r->hb || !c->local || c->hb_mode != OCFSX_HB_GLOBAL || !r->dev[0])
+		return 0;
+	p.name = config_item_name(&r->item);
+	p.dev_path = r->dev;
+	p.start_block = r->start_block;
+	p.blocks = r->blocks;
+	p.block_bytes = r->block_bytes;
+	p.slot = 0xFFFF;
+	p.errbuf = r->err;
+	p.errlen = sizeof(r->err);
+	hb = ocfsx_hb_region_start(&p);
+	if (IS_ERR(hb)) {
+		r->failed = true;
+		return PTR_ERR(hb);
+	}
+	r->hb = hb;
+	r->failed = false;
+	r->err[0] = 0;
+	return 0;
+}
+
+/* With nm_mutex held. */
+static void nm_region_stop(struct ocfsx_nm_region *r)
+{
+	if (r->hb)
+		ocfsx_hb_region_stop(r->hb);
+	r->hb = NULL;
+	r->failed = false;
+	r->err[0] = 0;
 }
 
 /* ----------------------------------------------------------------------
@@ -508,11 +571,23 @@ static int node_make_local(struct ocfsx_nm_node *node,
 	return 0;
 }
 
+/* With nm_mutex held: the cluster goes offline. */
+static void nm_node_unset_local(struct ocfsx_nm_node *node,
+				struct ocfsx_nm_cluster *c)
+{
+	spin_lock_bh(&nm_lock);
+	node->local = false;
+	c->local = NULL;
+	spin_unlock_bh(&nm_lock);
+	configfs_undepend_item_unlocked(&node->item);
+}
+
 static ssize_t nm_node_local_store(struct config_item *item,
 				   const char *page, size_t len)
 {
 	struct ocfsx_nm_node *node = to_node(item);
 	struct ocfsx_nm_cluster *c;
+	struct ocfsx_nm_region *r;
 	bool online = false;
 	int val, ret = 0;
 
@@ -534,34 +609,94 @@ static ssize_t nm_node_local_store(struct config_item *item,
 		online = !ret;
 		goto out;
 	}
-	spin_lock_bh(&nm_lock);
-	node->local = false;
-	c->local = NULL;
-	spin_unlock_bh(&nm_lock);
-	configfs_undepend_item_unlocked(&node->item);
+	ret = ocfsx_heartbeat_local_regions();
+	if (ret) {
+		pr_err("node \"%s\": local 0 refused: %d mounted volume%s still heartbeat%s in local mode; unmount %s first\n",
+		       config_item_name(item), ret, ret == 1 ? "" : "s",
+		       ret == 1 ? "s" : "", ret == 1 ? "it" : "them");
+		ret = -EBUSY;
+		goto out;
+	}
+	list_for_each_entry(r, &c->regions, link)
+		nm_region_stop(r);
+	nm_node_unset_local(node, c);
 	pr_info("cluster \"%s\" offline: node \"%s\" is no longer local\n",
 		cluster_name(c), config_item_name(item));
 	/* Under nm_mutex so that a quick offline/online cannot reorder them. */
 	ocfsx_net_stop();
 out:
-	if (online)
+	if (online) {
 		ocfsx_net_start();	/* logs why if it cannot listen */
-	mutex_unlock(&nm_mutex);
-	if (online)
 		nm_log_online();
+		/* A region that cannot start says why in its status file. */
+		list_for_each_entry(r, &c->regions, link)
+			nm_region_start(c, r);
+	}
+	mutex_unlock(&nm_mutex);
 	return ret ? ret : len;
+}
+
+static const char *const nm_hb_view_names[] = {
+	[OCFSX_HB_VIEW_UNKNOWN]	= "unknown",
+	[OCFSX_HB_VIEW_DEAD]	= "dead",
+	[OCFSX_HB_VIEW_LIVE]	= "live",
+};
+
+static const char *const nm_conn_names[] = {
+	[OCFSX_NET_NONE]	= "none",
+	[OCFSX_NET_CONNECTING]	= "connecting",
+	[OCFSX_NET_HANDSHAKE]	= "handshake",
+	[OCFSX_NET_UP]		= "up",
+	[OCFSX_NET_REFUSED]	= "refused",
+	[OCFSX_NET_DOWN]	= "down",
+};
+
+/* Read-only: "key value" lines, parsed by o2cbx. */
+static ssize_t nm_node_status_show(struct config_item *item, char *page)
+{
+	struct ocfsx_nm_node *node = to_node(item);
+	struct ocfsx_hb_node_stats hs = { .age_ms = -1 };
+	struct ocfsx_net_node_stats ns = { .idle_ms = -1 };
+	bool local;
+	int num;
+
+	spin_lock_bh(&nm_lock);
+	num = node->num;
+	local = node->local;
+	spin_unlock_bh(&nm_lock);
+	if (num == NM_NUM_UNSET ||
+	    ocfsx_heartbeat_node_stats(num, &hs) ||
+	    hs.view >= ARRAY_SIZE(nm_hb_view_names)) {
+		memset(&hs, 0, sizeof(hs));
+		hs.age_ms = -1;
+	}
+	if (local || num == NM_NUM_UNSET || ocfsx_net_node_stats(num, &ns) ||
+	    ns.state >= ARRAY_SIZE(nm_conn_names)) {
+		memset(&ns, 0, sizeof(ns));
+		ns.idle_ms = -1;
+	}
+	return scnprintf(page, PAGE_SIZE,
+			 "hb %s\nhb_generation 0x%016llx\nhb_age_ms %lld\n"
+			 "conn %s\nconn_idle_ms %lld\nmsgs_sent %llu\nmsgs_recv %llu\n"
+			 "bytes_sent %llu\nbytes_recv %llu\nrtt_us %u\nconnects %u\n",
+			 nm_hb_view_names[hs.view], hs.generation, hs.age_ms,
+			 nm_conn_names[ns.state], ns.idle_ms, ns.msgs_sent,
+			 ns.msgs_recv, ns.bytes_sent, ns.bytes_recv, ns.rtt_us,
+			 ns.connects);
 }
 
 CONFIGFS_ATTR(nm_node_, num);
 CONFIGFS_ATTR(nm_node_, ipv4_address);
 CONFIGFS_ATTR(nm_node_, ipv4_port);
 CONFIGFS_ATTR(nm_node_, local);
+CONFIGFS_ATTR_RO(nm_node_, status);
 
 static struct configfs_attribute *nm_node_attrs[] = {
 	&nm_node_attr_num,
 	&nm_node_attr_ipv4_address,
 	&nm_node_attr_ipv4_port,
 	&nm_node_attr_local,
+	&nm_node_attr_status,
 	NULL,
 };
 
@@ -672,6 +807,8 @@ static ssize_t nm_region_dev_store(struct config_item *item,
 {
 	struct ocfsx_nm_region *r = to_region(item);
 	char dev[OCFSX_DEV_PATH_MAX + 1];
+	char old[OCFSX_DEV_PATH_MAX + 1];
+	int ret = 0;
 
 	if (ocfsx_parse_dev_path(page, len, dev)) {
 		pr_err("region \"%s\": dev " VAL_FMT " refused: an absolute path of 1..%d printable characters is needed\n",
@@ -679,10 +816,29 @@ static ssize_t nm_region_dev_store(struct config_item *item,
 		       OCFSX_DEV_PATH_MAX);
 		return -EINVAL;
 	}
+	mutex_lock(&nm_mutex);
+	if (!strcmp(r->dev, dev))
+		goto out;
+	if (r->hb) {
+		pr_err("region \"%s\": dev \"%s\" refused: dev cannot change while the region heartbeats; take the cluster offline (local 0) first\n",
+		       config_item_name(item), dev);
+		ret = -EBUSY;
+		goto out;
+	}
+	strscpy(old, r->dev, sizeof(old));
 	spin_lock_bh(&nm_lock);
 	strscpy(r->dev, dev, sizeof(r->dev));
 	spin_unlock_bh(&nm_lock);
-	return len;
+	/* Online in global mode the region starts now: a bad device is refused. */
+	if (r->cluster && nm_region_start(r->cluster, r)) {
+		spin_lock_bh(&nm_lock);
+		strscpy(r->dev, old, sizeof(r->dev));
+		spin_unlock_bh(&nm_lock);
+		ret = -EINVAL;
+	}
+out:
+	mutex_unlock(&nm_mutex);
+	return ret ? ret : len;
 }
 
 static ssize_t nm_region_start_block_show(struct config_item *item,
@@ -756,16 +912,52 @@ static ssize_t nm_region_block_bytes_store(struct config_item *item,
 	return len;
 }
 
+static const char *const nm_region_state_names[] = {
+	[OCFSX_HB_REGION_OBSERVING]	= "observing",
+	[OCFSX_HB_REGION_ACTIVE]	= "active",
+	[OCFSX_HB_REGION_STOPPING]	= "stopping",
+	[OCFSX_HB_REGION_STOPPED]	= "stopped",
+	[OCFSX_HB_REGION_CONFLICT]	= "conflict",
+	[OCFSX_HB_REGION_FENCED]	= "fenced",
+};
+
+/* Read-only: "key value" lines, parsed by o2cbx. */
+static ssize_t nm_region_status_show(struct config_item *item, char *page)
+{
+	struct ocfsx_nm_region *r = to_region(item);
+	struct ocfsx_hb_region_stats st = {};
+	const char *state = "idle";
+	ssize_t n;
+
+	mutex_lock(&nm_mutex);
+	if (r->hb) {
+		ocfsx_hb_region_stats(r->hb, &st);
+		if (st.state < ARRAY_SIZE(nm_region_state_names))
+			state = nm_region_state_names[st.state];
+	} else if (r->failed) {
+		state = "error";
+	}
+	n = scnprintf(page, PAGE_SIZE, "state %s\nrounds %u\n", state,
+		      st.rounds);
+	if (!r->hb && r->failed)
+		n += scnprintf(page + n, PAGE_SIZE - n, "error %s\n",
+			       r->err[0] ? r->err : "see the kernel log");
+	mutex_unlock(&nm_mutex);
+	return n;
+}
+
 CONFIGFS_ATTR(nm_region_, dev);
 CONFIGFS_ATTR(nm_region_, start_block);
 CONFIGFS_ATTR(nm_region_, blocks);
 CONFIGFS_ATTR(nm_region_, block_bytes);
+CONFIGFS_ATTR_RO(nm_region_, status);
 
 static struct configfs_attribute *nm_region_attrs[] = {
 	&nm_region_attr_dev,
 	&nm_region_attr_start_block,
 	&nm_region_attr_blocks,
 	&nm_region_attr_block_bytes,
+	&nm_region_attr_status,
 	NULL,
 };
 
@@ -805,11 +997,30 @@ static struct config_item *nm_region_make(struct config_group *group,
 	}
 	r->blocks = 255;
 	r->block_bytes = 512;
+	mutex_lock(&nm_mutex);
+	r->cluster = container_of(group, struct ocfsx_nm_cluster, hb_group);
+	list_add_tail(&r->link, &r->cluster->regions);
+	mutex_unlock(&nm_mutex);
 	return &r->item;
+}
+
+/* rmdir: a running region stops cleanly (its last write carries STOPPED). */
+static void nm_region_drop(struct config_group *group,
+			   struct config_item *item)
+{
+	struct ocfsx_nm_region *r = to_region(item);
+
+	mutex_lock(&nm_mutex);
+	nm_region_stop(r);
+	list_del_init(&r->link);
+	r->cluster = NULL;
+	mutex_unlock(&nm_mutex);
+	config_item_put(item);
 }
 
 static struct configfs_group_operations nm_hb_group_ops = {
 	.make_item	= nm_region_make,
+	.drop_item	= nm_region_drop,
 };
 
 static const struct config_item_type nm_hb_group_type = {
@@ -953,8 +1164,55 @@ out:
 	return ret ? ret : len;
 }
 
+static const char *const nm_quorum_names[] = {
+	[OCFSX_QUORUM_NONE]	= "none",
+	[OCFSX_QUORUM_JOINING]	= "joining",
+	[OCFSX_QUORUM_JOINED]	= "joined",
+	[OCFSX_QUORUM_FENCED]	= "fenced",
+};
+
+static const char *nm_reason_token(u32 reason)
+{
+	switch (reason) {
+	case OCFSX_REASON_LEASE:	return "lease";
+	case OCFSX_REASON_SAME_NODE:	return "same_node";
+	case OCFSX_REASON_NO_QUORUM:	return "no_quorum";
+	case OCFSX_REASON_JOIN_FAILED:	return "join_failed";
+	case OCFSX_REASON_REQUESTED:	return "requested";
+	default:			return "none";
+	}
+}
+
+/* Read-only: "key value" lines, parsed by o2cbx. */
+static ssize_t nm_cluster_status_show(struct config_item *item, char *page)
+{
+	DECLARE_BITMAP(live, OCFSX_NM_MAX_NODES);
+	u32 qstate, reason, n;
+	const char *state;
+	ssize_t len;
+
+	if (ocfsx_quorum_fenced())
+		state = "fenced";
+	else
+		state = READ_ONCE(to_cluster(item)->local) ? "online" : "offline";
+	ocfsx_quorum_status(&qstate, &reason);
+	if (qstate >= ARRAY_SIZE(nm_quorum_names))
+		qstate = OCFSX_QUORUM_NONE;
+	ocfsx_heartbeat_live_nodes(live);
+	len = scnprintf(page, PAGE_SIZE,
+			"state %s\nheartbeat_regions %d\nlive_nodes", state,
+			ocfsx_heartbeat_regions());
+	for_each_set_bit(n, live, OCFSX_NM_MAX_NODES)
+		len += scnprintf(page + len, PAGE_SIZE - len, " %u", n);
+	len += scnprintf(page + len, PAGE_SIZE - len,
+			 "\nquorum %s\nfence_reason %s\n",
+			 nm_quorum_names[qstate], nm_reason_token(reason));
+	return len;
+}
+
 CONFIGFS_ATTR(nm_cluster_, fence_method);
 CONFIGFS_ATTR(nm_cluster_, heartbeat_mode);
+CONFIGFS_ATTR_RO(nm_cluster_, status);
 
 /*
  * The cluster key: written as 32..128 hex digits, read back only as a
@@ -1032,6 +1290,7 @@ static struct configfs_attribute *nm_cluster_attrs[] = {
 	&nm_cluster_attr_fence_method,
 	&nm_cluster_attr_heartbeat_mode,
 	&nm_cluster_attr_key,
+	&nm_cluster_attr_status,
 	NULL,
 };
 
@@ -1077,6 +1336,7 @@ static struct config_group *nm_cluster_make(struct config_group *group,
 	c->fence_method = OCFSX_FENCE_REBOOT;
 	c->hb_mode = OCFSX_HB_LOCAL;
 	INIT_LIST_HEAD(&c->nodes);
+	INIT_LIST_HEAD(&c->regions);
 
 	mutex_lock(&nm_mutex);
 	if (nm_cluster) {

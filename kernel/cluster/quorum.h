@@ -17,6 +17,34 @@ void ocfsx_quorum_conn_down(u32 node);
 /* true once this node fenced itself (halt keeps it fenced until unload). */
 bool ocfsx_quorum_fenced(void);
 
+/*
+ * Called by heartbeat.c only. A region started (the first one creates the
+ * node's quorum core) or stopped (the last one ends it); our first
+ * heartbeat write on some region completed; a node became live or dead
+ * over all regions; a region's heartbeat core decided to fence (reason:
+ * enum ocfsx_proto_reason).
+ */
+void ocfsx_quorum_region_start(void);
+void ocfsx_quorum_region_stop(void);
+void ocfsx_quorum_self_live(void);
+void ocfsx_quorum_node_up(u32 node);
+void ocfsx_quorum_node_down(u32 node);
+void ocfsx_quorum_fence(u32 reason);
+
+/* The node joined (JOINED), or left because it could not (join_failed). */
+bool ocfsx_quorum_joined(void);
+bool ocfsx_quorum_left(void);
+
+enum ocfsx_quorum_state {
+	OCFSX_QUORUM_NONE,	/* no region runs */
+	OCFSX_QUORUM_JOINING,
+	OCFSX_QUORUM_JOINED,
+	OCFSX_QUORUM_FENCED,	/* fenced, or left (reason join_failed) */
+};
+
+/* state: enum ocfsx_quorum_state; reason: enum ocfsx_proto_reason. */
+void ocfsx_quorum_status(u32 *state, u32 *reason);
+
 int ocfsx_quorum_init(void);
 void ocfsx_quorum_exit(void);
 

@@ -161,8 +161,8 @@ for bad in 12abc -5 0x100 " 500" "+500" ""; do
 		"$CL/reconnect_delay_ms" "$bad"
 done
 refuse "keepalive_delay_ms equal to idle_timeout_ms" "$EINVAL" \
-	"cluster \"$CNAME\": keepalive_delay_ms 4000 must be less than idle_timeout_ms 4000" \
-	"$CL/keepalive_delay_ms" 4000
+	"cluster \"$CNAME\": keepalive_delay_ms 3000 must be less than idle_timeout_ms 3000" \
+	"$CL/keepalive_delay_ms" 3000
 refuse "idle_timeout_ms below keepalive_delay_ms" "$EINVAL" \
 	"cluster \"$CNAME\": idle_timeout_ms 1000 must be greater than keepalive_delay_ms 1000" \
 	"$CL/idle_timeout_ms" 1000
@@ -222,7 +222,7 @@ mkdir_refused "region name with a dot" "$EINVAL" \
 set_ok "$CL/idle_timeout_ms" 6000
 set_ok "$CL/keepalive_delay_ms" 5000
 set_ok "$CL/keepalive_delay_ms" 1000
-set_ok "$CL/idle_timeout_ms" 4000
+set_ok "$CL/idle_timeout_ms" 3000
 set_ok "$CL/heartbeat_mode" global
 set_ok "$CL/heartbeat_mode" local
 set_ok "$N/node3/ipv4_address" 10.77.0.33
@@ -282,7 +282,7 @@ echo "ok: refused: rmdir of a cluster with nodes ($err)"
 
 # Allowed while online.
 set_ok "$N/$ME/num" "$OCFSX_NODE"
-set_ok "$CL/idle_timeout_ms" 4000
+set_ok "$CL/idle_timeout_ms" 3000
 set_ok "$CL/fence_method" panic
 set_ok "$CL/fence_method" reboot
 set_ok "$N/$OTHER/ipv4_port" 7778
