@@ -236,27 +236,8 @@ static ssize_t ocfsx_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = ocfsx_data_lock(inode, OCFSX_LKM_EX);
 	if (ret)
 		goto out;
-	ret = file_remove_privs(iocb->ki_filp);
-	if (!ret)
-		ret = file_update_time(iocb->ki_filp);
-	if (!ret) {
-		if (iocb->ki_flags & IOCB_DIRECT) {
-			ret = generic_file_direct_write(iocb, from);
-			/* A short direct write falls back to buffered. */
-			if (ret >= 0 && iov_iter_count(from)) {
-				ssize_t more = generic_perform_write(iocb, from);
-
-				if (more > 0) {
-					iocb->ki_pos += more;
-					ret += more;
-				}
-			}
-		} else {
-			ret = generic_perform_write(iocb, from);
-			if (ret > 0)
-				iocb->ki_pos += ret;
-		}
-	}
+	/* Direct, buffered fallback, privs, times and ki_pos: the VFS's. */
+	ret = __generic_file_write_iter(iocb, from);
 	ocfsx_data_unlock(inode, OCFSX_LKM_EX);
 out:
 	inode_unlock(inode);

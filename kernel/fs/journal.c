@@ -54,9 +54,8 @@ static bool journal_marked_dirty(struct super_block *sb)
 }
 
 /*
- * Opens our slot's journal: one contiguous extent goes straight to
- * jbd2_journal_init_dev, anything else through bmap of the inode. jbd2
- * replays it if it holds committed transactions.
+ * Opens our slot's journal through bmap of its inode; jbd2 replays it if
+ * it holds committed transactions.
  */
 int ocfsx_journal_load(struct super_block *sb)
 {
@@ -64,7 +63,6 @@ int ocfsx_journal_load(struct super_block *sb)
 	struct inode *ji = sbi->journal_inode;
 	u64 nblocks = i_size_read(ji) >> sb->s_blocksize_bits;
 	bool was_dirty = journal_marked_dirty(sb);
-	struct ocfsx_map m;
 	journal_t *j;
 	int err;
 
@@ -81,17 +79,16 @@ int ocfsx_journal_load(struct super_block *sb)
 		}
 		return 0;
 	}
-	err = ocfsx_extent_map(ji, 0, &m);
-	if (err)
-		return err;
-	if (m.pcluster && !(m.flags & OCFSX_EXT_UNWRITTEN) &&
-	    ((u64)m.len << sbi->c2b_bits) >= nblocks)
-		j = jbd2_journal_init_dev(sb->s_bdev, sb->s_bdev,
-					  m.pcluster << sbi->c2b_bits,
-					  nblocks, sb->s_blocksize);
-	else
-		j = jbd2_journal_init_inode(ji);
+	/*
+	 * Always through bmap of the inode: mkfs writes the jbd2 superblock
+	 * with journal-relative block numbers (s_first = 1), and jbd2 only
+	 * adds an offset for inode journals; jbd2_journal_init_dev() would
+	 * take them as device blocks and log over the volume's start.
+	 */
+	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
+	j = jbd2_journal_init_inode(ji);
 	if (!j) {
+		iput(ji);
 		pr_err("%s: cannot open the journal of slot %d: run fsck.ocfsx\n",
 		       sb->s_id, sbi->slot);
 		return -EIO;
@@ -162,8 +159,15 @@ int ocfsx_commit_trans(handle_t *handle)
 int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 			 bool create)
 {
-	return create ? jbd2_journal_get_create_access(handle, bh) :
-			jbd2_journal_get_write_access(handle, bh);
+	int err;
+
+	if (!create)
+		return jbd2_journal_get_write_access(handle, bh);
+	/* jbd2 wants a new block locked while it takes it over. */
+	lock_buffer(bh);
+	err = jbd2_journal_get_create_access(handle, bh);
+	unlock_buffer(bh);
+	return err;
 }
 
 /*

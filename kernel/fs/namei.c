@@ -247,8 +247,8 @@ static struct buffer_head *new_dir_block(handle_t *h, struct inode *dir,
 	memset(bh->b_data, 0, sb->s_blocksize);
 	de_at(bh->b_data, 0)->de_rec_len =
 		cpu_to_le16(ocfsx_dirent_area(sb->s_blocksize));
-	ocfsx_init_header(sb, bh->b_data + ocfsx_dirent_area(sb->s_blocksize),
-			  OCFSX_BT_DIRBLOCK, pblk, dir->i_ino);
+	/* The header goes in the trailer; ocfsx_init_header() knows where. */
+	ocfsx_init_header(sb, bh->b_data, OCFSX_BT_DIRBLOCK, pblk, dir->i_ino);
 	set_buffer_uptodate(bh);
 	unlock_buffer(bh);
 	i_size_write(dir, (lblk + 1) << sb->s_blocksize_bits);
@@ -1004,9 +1004,10 @@ static int ocfsx_rename(struct user_namespace *ns, struct inode *odir,
 		err = change_entry(h, old, "..", 2, false, ndir->i_ino,
 				   OCFSX_FT_DIR);
 		if (!err) {
+			/* A replaced dir target already dropped its link
+			 * in ndir; the moved dir always brings one. */
 			drop_nlink(odir);
-			if (!target)
-				inc_nlink(ndir);
+			inc_nlink(ndir);
 			err = ocfsx_update_inode(h, odir);
 			if (!err)
 				err = ocfsx_update_inode(h, ndir);

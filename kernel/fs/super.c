@@ -677,6 +677,27 @@ static int ocfsx_show_options(struct seq_file *seq, struct dentry *root)
 	return 0;
 }
 
+/*
+ * The VFS changed times or size outside our own paths (file_update_time,
+ * direct I/O size): write the inode in a small transaction, nested in the
+ * caller's if one is running.
+ */
+static void ocfsx_dirty_inode(struct inode *inode, int flags)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	handle_t *h;
+
+	if (!sbi || !sbi->journal || sb_rdonly(inode->i_sb) ||
+	    is_bad_inode(inode) || (inode->i_state & I_NEW) ||
+	    !inode->i_nlink || OCFSX_I(inode)->sys_type)
+		return;
+	h = ocfsx_start_trans(inode->i_sb, 2);
+	if (IS_ERR(h))
+		return;
+	ocfsx_update_inode(h, inode);
+	ocfsx_commit_trans(h);
+}
+
 static int ocfsx_sync_fs(struct super_block *sb, int wait)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
@@ -693,6 +714,7 @@ static const struct super_operations ocfsx_sops = {
 	.sync_fs	= ocfsx_sync_fs,
 	.alloc_inode	= ocfsx_alloc_inode,
 	.evict_inode	= ocfsx_evict_inode,
+	.dirty_inode	= ocfsx_dirty_inode,
 	.free_inode	= ocfsx_free_inode,
 	.put_super	= ocfsx_put_super,
 	.statfs		= ocfsx_statfs,
