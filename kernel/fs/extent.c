@@ -511,3 +511,84 @@ out:
 	brelse(ibh);
 	return err;
 }
+
+/*
+ * Removes logical clusters [start, end) from a depth-0 tree, freeing
+ * them; a record straddling both ends is split in two.
+ */
+int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end)
+{
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	struct buffer_head *ibh;
+	struct ext_node root;
+	u64 freed = 0;
+	u32 i, used;
+	int err;
+
+	ibh = ocfsx_read_inode_bh(inode);
+	if (IS_ERR(ibh))
+		return PTR_ERR(ibh);
+	node_of_inode(ibh, &root);
+	err = check_node(inode, inode->i_ino, root.eh,
+			 ocfsx_inode_extent_recs(sb->s_blocksize,
+						 oi->xattr_inline), -1);
+	if (err)
+		goto out;
+	if (le16_to_cpu(root.eh->eh_depth) != 0) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = ocfsx_journal_access(h, ibh, false);
+	if (err)
+		goto out;
+	used = le16_to_cpu(root.eh->eh_used);
+	for (i = 0; i < used && !err; i++) {
+		struct ocfsx_extent *r = &root.recs[i];
+		u32 rs = le32_to_cpu(r->ex_lcluster);
+		u64 re = (u64)rs + le32_to_cpu(r->ex_clusters);
+		u64 pc = le64_to_cpu(r->ex_start);
+		u32 cs = max(rs, start);
+		u64 ce = min_t(u64, re, end);
+
+		if (ce <= cs)
+			continue;
+		jbd2_journal_extend(h, 8, 0);
+		err = ocfsx_free_clusters(h, sb, pc + (cs - rs), ce - cs);
+		if (err)
+			break;
+		freed += ce - cs;
+		if (cs == rs && ce == re) {		/* whole record */
+			memmove(r, r + 1, (used - i - 1) * sizeof(*r));
+			memset(&root.recs[used - 1], 0, sizeof(*r));
+			used--;
+			i--;
+		} else if (cs == rs) {			/* head */
+			r->ex_start = cpu_to_le64(pc + (ce - rs));
+			r->ex_lcluster = cpu_to_le32(ce);
+			r->ex_clusters = cpu_to_le32(re - ce);
+		} else if (ce == re) {			/* tail */
+			r->ex_clusters = cpu_to_le32(cs - rs);
+		} else {				/* middle: split */
+			if (used >= le16_to_cpu(root.eh->eh_capacity)) {
+				err = -EOPNOTSUPP;
+				break;
+			}
+			memmove(r + 2, r + 1, (used - i - 1) * sizeof(*r));
+			r[1] = r[0];
+			r[0].ex_clusters = cpu_to_le32(cs - rs);
+			r[1].ex_start = cpu_to_le64(pc + (ce - rs));
+			r[1].ex_lcluster = cpu_to_le32(ce);
+			r[1].ex_clusters = cpu_to_le32(re - ce);
+			used++;
+			i++;
+		}
+	}
+	root.eh->eh_used = cpu_to_le16(used);
+	oi->clusters -= min(oi->clusters, freed);
+	if (!err)
+		err = ocfsx_journal_dirty(h, sb, ibh, OCFSX_BT_INODE);
+out:
+	brelse(ibh);
+	return err;
+}

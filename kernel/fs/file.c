@@ -15,6 +15,7 @@
 #include <linux/pagemap.h>
 #include <linux/uio.h>
 #include <linux/writeback.h>
+#include <linux/falloc.h>
 
 #include "ocfsx.h"
 
@@ -274,7 +275,11 @@ static ssize_t ocfsx_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
+static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len);
+
 const struct file_operations ocfsx_file_fops = {
+	.fallocate	= ocfsx_fallocate,
 	.llseek		= generic_file_llseek,
 	.read_iter	= ocfsx_read_iter,
 	.write_iter	= ocfsx_file_write_iter,
@@ -425,4 +430,127 @@ clear:
 	clear_inode(inode);
 	if (sbi && sbi->journal)
 		jbd2_journal_release_jbd_inode(sbi->journal, &oi->jinode);
+}
+
+/* Writes zeros over [pos, pos + len) through the normal write path. */
+static int zero_range(struct file *file, loff_t pos, size_t len)
+{
+	static const char zeros[512];
+	ssize_t n;
+
+	while (len) {
+		n = kernel_write(file, zeros, min(len, sizeof(zeros)), &pos);
+		if (n <= 0)
+			return n ? n : -EIO;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * fallocate: allocation (mode 0 and KEEP_SIZE) gives zeroed, written
+ * clusters (unwritten extents are read correctly but not yet created);
+ * PUNCH_HOLE frees whole clusters and zeroes the partial edges.
+ */
+static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	u64 csize = 1ULL << sbi->cbits;
+	loff_t end = offset + len;
+	u64 lc, cend;
+	handle_t *h;
+	int err = 0;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(inode->i_mode) || oi->body_format != OCFSX_BODY_EXTENTS)
+		return -EOPNOTSUPP;
+	if (end > sb->s_maxbytes || end < offset)
+		return -EFBIG;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		u64 cs = round_up(offset, csize), ce = round_down(end, csize);
+		loff_t size = i_size_read(inode);
+
+		/* Partial clusters at the edges keep their blocks: zeros. */
+		if (cs > ce) {
+			cs = ce = 0;
+		}
+		if (offset < min_t(loff_t, cs ? cs : end, size))
+			err = zero_range(file, offset,
+					 min_t(loff_t, cs ? cs : end, size) - offset);
+		if (!err && ce && ce < min_t(loff_t, end, size))
+			err = zero_range(file, ce, min_t(loff_t, end, size) - ce);
+		if (err || cs >= ce)
+			return err;
+		inode_lock(inode);
+		err = filemap_write_and_wait_range(inode->i_mapping, cs, ce - 1);
+		if (!err)
+			truncate_pagecache_range(inode, cs, ce - 1);
+		if (!err) {
+			h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS * 4);
+			if (IS_ERR(h)) {
+				err = PTR_ERR(h);
+			} else {
+				down_write(&oi->alloc_sem);
+				err = ocfsx_extent_punch(h, inode, cs >> sbi->cbits,
+							 ce >> sbi->cbits);
+				up_write(&oi->alloc_sem);
+				inode->i_mtime = inode->i_ctime = current_time(inode);
+				if (!err)
+					err = ocfsx_update_inode(h, inode);
+				ocfsx_commit_trans(h);
+			}
+		}
+		inode_unlock(inode);
+		return err;
+	}
+
+	inode_lock(inode);
+	cend = (end + csize - 1) >> sbi->cbits;
+	for (lc = offset >> sbi->cbits; lc < cend && !err;) {
+		struct ocfsx_map m;
+		u64 pc;
+		u32 got;
+
+		h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+			break;
+		}
+		down_write(&oi->alloc_sem);
+		err = ocfsx_extent_map(inode, lc, &m);
+		if (!err && m.pcluster) {
+			lc += min_t(u64, m.len, cend - lc);
+		} else if (!err) {
+			u32 want = min_t(u64, min_t(u64, m.len, cend - lc), 2048);
+
+			err = ocfsx_alloc_clusters(h, sb, 1, want, &pc, &got);
+			if (!err)
+				err = sb_issue_zeroout(sb, pc << sbi->c2b_bits,
+						       (u64)got << sbi->c2b_bits,
+						       GFP_NOFS);
+			if (!err)
+				err = ocfsx_extent_insert(h, inode, lc, pc, got, 0);
+			else
+				ocfsx_free_clusters(h, sb, pc, got);
+			if (!err)
+				lc += got;
+		}
+		up_write(&oi->alloc_sem);
+		if (!err && !(mode & FALLOC_FL_KEEP_SIZE) &&
+		    min_t(loff_t, (loff_t)lc << sbi->cbits, end) > inode->i_size)
+			i_size_write(inode, min_t(loff_t, (loff_t)lc << sbi->cbits,
+						  end));
+		inode->i_ctime = current_time(inode);
+		if (!err)
+			err = ocfsx_update_inode(h, inode);
+		ocfsx_commit_trans(h);
+	}
+	inode_unlock(inode);
+	return err;
 }

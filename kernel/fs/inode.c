@@ -91,7 +91,8 @@ static void set_ops(struct inode *inode)
 			inode->i_op = &ocfsx_symlink_iops;
 			inode_nohighmem(inode);
 		}
-		inode->i_mapping->a_ops = &ocfsx_aops;
+		/* Long targets are written through the page cache. */
+		inode->i_mapping->a_ops = &ocfsx_file_aops;
 		break;
 	default:
 		inode->i_op = &ocfsx_special_iops;
@@ -334,47 +335,3 @@ const struct inode_operations ocfsx_fast_symlink_iops = {
 	.getattr	= ocfsx_getattr,
 	.setattr	= ocfsx_setattr,
 };
-
-/*
- * Target of a symlink too long for the body: one cluster holding the
- * string, journaled with the inode that points at it.
- */
-int ocfsx_write_symlink_block(handle_t *h, struct inode *inode,
-			      const char *target, u32 len)
-{
-	struct super_block *sb = inode->i_sb;
-	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
-	struct buffer_head *bh;
-	u64 pc;
-	u32 got;
-	int err;
-
-	err = ocfsx_alloc_clusters(h, sb, 1, 1, &pc, &got);
-	if (err)
-		return err;
-	down_write(&OCFSX_I(inode)->alloc_sem);
-	err = ocfsx_extent_insert(h, inode, 0, pc, 1, 0);
-	up_write(&OCFSX_I(inode)->alloc_sem);
-	if (err) {
-		ocfsx_free_clusters(h, sb, pc, 1);
-		return err;
-	}
-	bh = sb_getblk(sb, pc << sbi->c2b_bits);
-	if (!bh)
-		return -ENOMEM;
-	err = ocfsx_journal_access(h, bh, true);
-	if (!err) {
-		lock_buffer(bh);
-		memset(bh->b_data, 0, sb->s_blocksize);
-		memcpy(bh->b_data, target, len);
-		set_buffer_uptodate(bh);
-		unlock_buffer(bh);
-		/* Data, not metadata: no ocfsx header or checksum. */
-		err = jbd2_journal_dirty_metadata(h, bh);
-	}
-	brelse(bh);
-	if (err)
-		return err;
-	i_size_write(inode, len);
-	return ocfsx_update_inode(h, inode);
-}

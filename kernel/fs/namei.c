@@ -683,7 +683,9 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 		goto out_stop;
 	}
 	if (S_ISLNK(mode) && OCFSX_I(inode)->body_format == OCFSX_BODY_EXTENTS) {
-		err = ocfsx_write_symlink_block(h, inode, symname, symlen);
+		/* Through the page cache (nested handle, data=ordered), so
+		 * readlink sees it before the journal is checkpointed. */
+		err = page_symlink(inode, symname, symlen + 1);
 		if (err)
 			goto out_bad;
 	}

@@ -137,6 +137,7 @@ int ocfsx_bmap_block(struct inode *inode, u64 lblock, u64 *pblock);
 int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
 			u32 len, u16 flags);
 int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep);
+int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end);
 
 /* inode.c */
 struct inode *ocfsx_iget(struct super_block *sb, u64 blkno);
@@ -145,8 +146,6 @@ int ocfsx_get_block(struct inode *inode, sector_t iblock,
 		    struct buffer_head *bh, int create);
 int ocfsx_getattr(struct user_namespace *mnt_userns, const struct path *path,
 		  struct kstat *stat, u32 request_mask, unsigned int flags);
-int ocfsx_write_symlink_block(handle_t *h, struct inode *inode,
-			      const char *target, u32 len);
 extern const struct address_space_operations ocfsx_aops;
 extern const struct address_space_operations ocfsx_inline_aops;
 extern const struct inode_operations ocfsx_file_iops;
