@@ -107,6 +107,14 @@ int ocfsx_journal_load(struct super_block *sb)
 		return err;
 	}
 	sbi->journal = j;
+	/* An abort recorded by the last mount would refuse every handle. */
+	err = jbd2_journal_errno(j);
+	if (err) {
+		pr_warn("%s: journal of slot %d recorded error %d at an earlier mount: run fsck.ocfsx\n",
+			sb->s_id, sbi->slot, err);
+		jbd2_journal_clear_err(j);
+		jbd2_journal_update_sb_errno(j);
+	}
 	if (was_dirty)
 		pr_info("%s: journal of slot %d was left dirty; replayed\n",
 			sb->s_id, sbi->slot);
