@@ -16,6 +16,7 @@
 #include <linux/uio.h>
 #include <linux/writeback.h>
 #include <linux/falloc.h>
+#include <linux/posix_acl.h>
 
 #include "ocfsx.h"
 
@@ -367,6 +368,9 @@ int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
 	ocfsx_commit_trans(h);
 out:
 	ocfsx_inode_unlock(inode, OCFSX_LKM_EX);
+	/* Outside the meta lock: the ACL update takes it itself. */
+	if (!err && (attr->ia_valid & ATTR_MODE))
+		err = posix_acl_chmod(ns, inode, inode->i_mode);
 	return err;
 }
 

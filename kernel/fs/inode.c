@@ -316,22 +316,34 @@ int ocfsx_getattr(struct user_namespace *mnt_userns, const struct path *path,
 
 const struct inode_operations ocfsx_file_iops = {
 	.getattr	= ocfsx_getattr,
+	.listxattr	= ocfsx_listxattr,
+	.get_acl	= ocfsx_get_acl,
+	.set_acl	= ocfsx_set_acl,
 	.setattr	= ocfsx_setattr,
 };
 
 const struct inode_operations ocfsx_special_iops = {
 	.getattr	= ocfsx_getattr,
+	.listxattr	= ocfsx_listxattr,
+	.get_acl	= ocfsx_get_acl,
+	.set_acl	= ocfsx_set_acl,
 	.setattr	= ocfsx_setattr,
 };
 
 const struct inode_operations ocfsx_symlink_iops = {
 	.get_link	= page_get_link,
 	.getattr	= ocfsx_getattr,
+	.listxattr	= ocfsx_listxattr,
+	.get_acl	= ocfsx_get_acl,
+	.set_acl	= ocfsx_set_acl,
 	.setattr	= ocfsx_setattr,
 };
 
 const struct inode_operations ocfsx_fast_symlink_iops = {
 	.get_link	= simple_get_link,
 	.getattr	= ocfsx_getattr,
+	.listxattr	= ocfsx_listxattr,
+	.get_acl	= ocfsx_get_acl,
+	.set_acl	= ocfsx_set_acl,
 	.setattr	= ocfsx_setattr,
 };

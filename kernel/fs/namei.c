@@ -10,6 +10,7 @@
 
 #include <linux/kernel.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
 #include <linux/random.h>
 
 #include "ocfsx.h"
@@ -661,6 +662,7 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 {
 	struct super_block *sb = dir->i_sb;
 	u32 symlen = symname ? strlen(symname) : 0;
+	struct posix_acl *acl = NULL, *dacl = NULL;
 	struct inode *inode;
 	handle_t *h;
 	int err, err2;
@@ -669,9 +671,15 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 		return -ENAMETOOLONG;
 	if (S_ISDIR(mode) && dir->i_nlink >= OCFSX_LINK_MAX)
 		return -EMLINK;
+	/* Applies the umask, or the parent's default ACL. */
+	if (!S_ISLNK(mode)) {
+		err = posix_acl_create(dir, &mode, &dacl, &acl);
+		if (err)
+			return err;
+	}
 	err = ocfsx_inode_lock(dir, OCFSX_LKM_EX);
 	if (err)
-		return err;
+		goto out_acl;
 	h = ocfsx_start_trans(sb, OCFSX_NS_CREDITS);
 	if (IS_ERR(h)) {
 		err = PTR_ERR(h);
@@ -689,6 +697,11 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 		if (err)
 			goto out_bad;
 	}
+	if (acl || dacl) {
+		err = ocfsx_init_acl(inode, acl, dacl);
+		if (err)
+			goto out_bad;
+	}
 	err = ocfsx_add_entry(h, dir, dentry->d_name.name, dentry->d_name.len,
 			      inode->i_ino, mode);
 	if (err)
@@ -701,6 +714,8 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 	}
 	err = ocfsx_commit_trans(h);
 	ocfsx_inode_unlock(dir, OCFSX_LKM_EX);
+	posix_acl_release(acl);
+	posix_acl_release(dacl);
 	if (err) {
 		iput(inode);
 		return err;
@@ -720,6 +735,9 @@ out_stop:
 		    dir->i_ino, dir->i_ino, dentry, err);
 out_unlock:
 	ocfsx_inode_unlock(dir, OCFSX_LKM_EX);
+out_acl:
+	posix_acl_release(acl);
+	posix_acl_release(dacl);
 	return err;
 }
 
@@ -1040,5 +1058,8 @@ const struct inode_operations ocfsx_dir_iops = {
 	.rmdir		= ocfsx_rmdir,
 	.rename		= ocfsx_rename,
 	.getattr	= ocfsx_getattr,
+	.listxattr	= ocfsx_listxattr,
+	.get_acl	= ocfsx_get_acl,
+	.set_acl	= ocfsx_set_acl,
 	.setattr	= ocfsx_setattr,
 };

@@ -204,6 +204,19 @@ int ocfsx_alloc_block(handle_t *h, struct super_block *sb, bool inode_block,
 int ocfsx_free_block(handle_t *h, struct super_block *sb,
 		     const struct ocfsx_block_header *hdr);
 
+/* xattr.c */
+extern const struct xattr_handler *ocfsx_xattr_handlers[];
+ssize_t ocfsx_listxattr(struct dentry *dentry, char *buffer, size_t size);
+int ocfsx_xattr_get_index(struct inode *inode, int index, const char *name,
+			  void *buffer, size_t size);
+int ocfsx_xattr_set_index(struct inode *inode, int index, const char *name,
+			  const void *value, size_t size, int flags);
+struct posix_acl *ocfsx_get_acl(struct inode *inode, int type, bool rcu);
+int ocfsx_set_acl(struct user_namespace *ns, struct inode *inode,
+		  struct posix_acl *acl, int type);
+int ocfsx_init_acl(struct inode *inode, struct posix_acl *acl,
+		   struct posix_acl *dacl);
+
 /* super.c */
 int ocfsx_fs_init(void);
 void ocfsx_fs_exit(void);

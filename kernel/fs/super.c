@@ -810,6 +810,7 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 	strscpy(sbi->dev_name, sb->s_id, sizeof(sbi->dev_name));
 	mutex_init(&sbi->alloc_mutex);
 	sb->s_op = &ocfsx_sops;
+	sb->s_xattr = ocfsx_xattr_handlers;
 	sb->s_magic = OCFSX_META_MAGIC;
 	sb->s_time_gran = 1;
 	sb->s_time_min = S64_MIN;
@@ -825,8 +826,8 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 		sbi->opts.errors = OCFSX_ERRORS_DEFAULT;
 	sb->s_maxbytes = min_t(u64, ocfsx_max_file_bytes(sbi->cbits),
 			       MAX_LFS_FILESIZE);
-	/* acl is accepted but SB_POSIXACL waits for the ACL xattr handlers:
-	 * with it set, the VFS would leave umask to code that is not there. */
+	if (sbi->opts.acl)
+		sb->s_flags |= SB_POSIXACL;
 	memcpy(&sb->s_uuid, sbi->raw_sb->s_uuid, OCFSX_UUID_LEN);
 
 	err = check_cluster(sb, sbi->raw_sb);

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -312,6 +314,81 @@ void TestFallocate() {
   Expect(ReadFile(P("ph")) == want, "punched ranges read as zeros, the rest unchanged");
 }
 
+void TestXattrs() {
+  Expect(WriteFile(P("xa"), "x"), "create");
+  const char* f = nullptr;
+  std::string path = P("xa");
+  f = path.c_str();
+  Expect(setxattr(f, "user.color", "blue", 4, 0) == 0, "setxattr user.color");
+  Expect(setxattr(f, "user.shape", "round", 5, XATTR_CREATE) == 0, "setxattr user.shape CREATE");
+  Expect(getxattr(f, "user.color", nullptr, 0) == 4, "size query 4");
+  char v[64] = {};
+  Expect(getxattr(f, "user.color", v, sizeof(v)) == 4 && std::string(v) == "blue", "value blue");
+  ExpectErrno(getxattr(f, "user.color", v, 2), ERANGE, "buffer too small");
+  ExpectErrno(setxattr(f, "user.color", "red", 3, XATTR_CREATE), EEXIST, "CREATE on existing");
+  ExpectErrno(setxattr(f, "user.none", "x", 1, XATTR_REPLACE), ENODATA, "REPLACE on missing");
+  Expect(setxattr(f, "user.color", "turquoise", 9, XATTR_REPLACE) == 0, "REPLACE with a longer value");
+  std::memset(v, 0, sizeof(v));
+  Expect(getxattr(f, "user.color", v, sizeof(v)) == 9 && std::string(v) == "turquoise", "value turquoise");
+  char list[256] = {};
+  ssize_t n = listxattr(f, list, sizeof(list));
+  std::set<std::string> names;
+  for (ssize_t i = 0; i < n; i += std::strlen(list + i) + 1) names.insert(list + i);
+  Expect(names == std::set<std::string>({"user.color", "user.shape"}), "listxattr: user.color user.shape");
+  Expect(removexattr(f, "user.color") == 0, "removexattr");
+  ExpectErrno(getxattr(f, "user.color", v, sizeof(v)), ENODATA, "removed name is gone");
+  ExpectErrno(removexattr(f, "user.color"), ENODATA, "remove again");
+  std::memset(v, 0, sizeof(v));
+  Expect(getxattr(f, "user.shape", v, sizeof(v)) == 5 && std::string(v) == "round", "other name kept");
+  Expect(mkdir(P("xd").c_str(), 0755) == 0 && setxattr(P("xd").c_str(), "user.d", "1", 1, 0) == 0,
+         "xattr on a directory");
+}
+
+// A POSIX ACL in the kernel's xattr format (version 2, little-endian).
+std::string AclBlob(const std::vector<std::array<uint32_t, 3>>& ents) {
+  std::string b;
+  auto put = [&](uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; i++) b.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put(2, 4);
+  for (const auto& e : ents) {
+    put(e[0], 2);
+    put(e[1], 2);
+    put(e[2], 4);
+  }
+  return b;
+}
+
+void TestAcls() {
+  enum { kUserObj = 1, kUser = 2, kGroupObj = 4, kMask = 0x10, kOther = 0x20 };
+  const uint32_t kNone = 0xffffffff;
+  Expect(WriteFile(P("acl"), "a"), "create");
+  std::string path = P("acl");
+  std::string acl = AclBlob({{kUserObj, 6, kNone}, {kUser, 4, 1000}, {kGroupObj, 4, kNone}, {kMask, 4, kNone},
+                             {kOther, 0, kNone}});
+  Expect(setxattr(path.c_str(), "system.posix_acl_access", acl.data(), acl.size(), 0) == 0, "set access ACL");
+  char buf[256];
+  ssize_t n = getxattr(path.c_str(), "system.posix_acl_access", buf, sizeof(buf));
+  Expect(n == static_cast<ssize_t>(acl.size()) && std::string(buf, n) == acl, "access ACL reads back");
+  struct stat st;
+  Expect(stat(path.c_str(), &st) == 0 && (st.st_mode & 0777) == 0640, "mode follows the ACL (0640)");
+  Expect(chmod(path.c_str(), 0600) == 0, "chmod 0600");
+  n = getxattr(path.c_str(), "system.posix_acl_access", buf, sizeof(buf));
+  std::string want = AclBlob({{kUserObj, 6, kNone}, {kUser, 4, 1000}, {kGroupObj, 4, kNone}, {kMask, 0, kNone},
+                              {kOther, 0, kNone}});
+  Expect(n == static_cast<ssize_t>(want.size()) && std::string(buf, n) == want, "chmod updates the mask");
+  Expect(mkdir(P("acld").c_str(), 0777) == 0, "dir");
+  std::string def = AclBlob({{kUserObj, 7, kNone}, {kGroupObj, 5, kNone}, {kOther, 0, kNone}});
+  Expect(setxattr(P("acld").c_str(), "system.posix_acl_default", def.data(), def.size(), 0) == 0, "set default ACL");
+  int fd = open(P("acld/f").c_str(), O_CREAT | O_WRONLY, 0666);
+  Expect(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0640, "new file mode from the default ACL (0640)");
+  close(fd);
+  Expect(mkdir(P("acld/sub").c_str(), 0777) == 0, "subdir");
+  n = getxattr(P("acld/sub").c_str(), "system.posix_acl_default", buf, sizeof(buf));
+  Expect(n == static_cast<ssize_t>(def.size()) && std::string(buf, n) == def, "subdir inherits the default ACL");
+  Expect(stat(P("acld/sub").c_str(), &st) == 0 && (st.st_mode & 0777) == 0750, "subdir mode 0750");
+}
+
 void TestAttrs() {
   Expect(WriteFile(P("at"), "a"), "create");
   Expect(chmod(P("at").c_str(), 0640) == 0, "chmod");
@@ -346,7 +423,7 @@ int main(int argc, char** argv) {
       {"mmap", TestMmap},                         {"dirs", TestDirs},           {"unlink-open", TestUnlinkOpen},
       {"rename", TestRename},                     {"links", TestLinks},         {"readdir", TestReaddir},
       {"large-dir", TestLargeDir},                {"truncate-sparse", TestTruncateSparse}, {"fallocate", TestFallocate},
-      {"attrs", TestAttrs},
+      {"xattrs", TestXattrs},                     {"acls", TestAcls},                     {"attrs", TestAttrs},
   };
   for (const auto& [name, fn] : tests) {
     g_test = name;
