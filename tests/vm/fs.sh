@@ -82,12 +82,12 @@ check "slot 0 free after umount" [ "$(slot_line 0)" = free ]
 jline 0
 check "journal of slot 0 clean, not marked dirty after umount" sh -c "debugfs.ocfsx -R stats $DEV | grep 'slot 0:' | grep -v 'marked dirty' | grep -q ', clean'"
 check "volume state clean after umount" [ "$(state)" = "0x1 (clean)" ]
-check "fsck.ocfsx -n clean after umount" fsck.ocfsx -n "$DEV"
+check "fsck.ocfsx -n clean after umount" fsck.ocfsx -n -f "$DEV"
 check "mount again" mount -t ocfsx "$DEV" "$MNT"
 check "slot 0 held again" [ "$(slot_line 0)" = 1 ]
 check "lost+found still there" [ -d "$MNT/lost+found" ]
 check "umount again" umount "$MNT"
-check "fsck.ocfsx -n clean after the second umount" fsck.ocfsx -n "$DEV"
+check "fsck.ocfsx -n clean after the second umount" fsck.ocfsx -n -f "$DEV"
 
 # Options that must be refused by the parser.
 check "errors=bogus refused" sh -c "! mount -t ocfsx -o errors=bogus '$DEV' '$MNT' 2>/dev/null"
