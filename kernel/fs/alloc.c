@@ -288,6 +288,7 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 	struct ocfsx_local_alloc *la;
 	struct buffer_head *lbh;
 	u32 cap, bits, at = 0, n;
+	bool dirty = false;
 	u64 wstart;
 	int err;
 
@@ -322,8 +323,12 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 		if (err)
 			goto out;
 		err = window_return(h, sb, lbh);
-		if (!err)
+		if (!err) {
+			/* From here the block changed: it must be dirtied
+			 * (and re-checksummed) whatever happens next. */
+			dirty = true;
 			err = gb_claim(h, sb, min, wbits, &wstart, &bits);
+		}
 		ocfsx_unlock(&sbi->gbitmap_lock, OCFSX_LKM_EX);
 		if (err)
 			goto out;
@@ -340,8 +345,14 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 	le32_add_cpu(&la->la_used, n);
 	*start = wstart + at;
 	*got = n;
-	err = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_INODE);
+	dirty = true;
 out:
+	if (dirty) {
+		int err2 = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_INODE);
+
+		if (!err)
+			err = err2;
+	}
 	brelse(lbh);
 out_unlock:
 	ocfsx_unlock(&sbi->alloc_lock, OCFSX_LKM_EX);

@@ -663,7 +663,7 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 	struct super_block *sb = dir->i_sb;
 	u32 symlen = symname ? strlen(symname) : 0;
 	struct posix_acl *acl = NULL, *dacl = NULL;
-	struct inode *inode;
+	struct inode *inode = NULL;
 	handle_t *h;
 	int err, err2;
 
@@ -723,16 +723,19 @@ static int create_common(struct inode *dir, struct dentry *dentry,
 	d_instantiate(dentry, inode);
 	return 0;
 out_bad:
-	/* The transaction is aborted below; the inode never existed. */
+	/* The transaction is aborted below, so the inode never existed;
+	 * without ORPHANED, evict leaves it alone. */
 	clear_nlink(inode);
-	OCFSX_I(inode)->flags |= OCFSX_IFL_ORPHANED;
 	iput(inode);
 out_stop:
-	jbd2_journal_abort(OCFSX_SB(sb)->journal, err);
+	/* A failed inode allocation changed nothing half-way: just stop. */
+	if (!IS_ERR_OR_NULL(inode) || (err != -ENOSPC && err != -EDQUOT)) {
+		jbd2_journal_abort(OCFSX_SB(sb)->journal, err);
+		ocfsx_error(sb, "inode %lu: block %lu (inode): creating '%pd' failed with error %d; journal aborted",
+			    dir->i_ino, dir->i_ino, dentry, err);
+	}
 	err2 = ocfsx_commit_trans(h);
 	(void)err2;
-	ocfsx_error(sb, "inode %lu: block %lu (inode): creating '%pd' failed with error %d; journal aborted",
-		    dir->i_ino, dir->i_ino, dentry, err);
 out_unlock:
 	ocfsx_inode_unlock(dir, OCFSX_LKM_EX);
 out_acl:
