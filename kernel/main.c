@@ -12,6 +12,7 @@
 #include "cluster/net.h"
 #include "cluster/nodemanager.h"
 #include "cluster/quorum.h"
+#include "fs/ocfsx.h"
 /* Included for its static layout checks: the kernel must agree with them. */
 #include "ocfsx_fs.h"
 
@@ -33,9 +34,15 @@ static int __init ocfsx_init(void)
 	ret = ocfsx_nm_init();
 	if (ret)
 		goto out_net;
+	/* Last: a mount may start as soon as the type is registered. */
+	ret = ocfsx_fs_init();
+	if (ret)
+		goto out_nm;
 	pr_info("module loaded (version %s)\n", OCFSX_MODULE_VERSION);
 	return 0;
 
+out_nm:
+	ocfsx_nm_exit();
 out_net:
 	ocfsx_net_exit();
 out_hb:
@@ -47,6 +54,7 @@ out_quorum:
 
 static void __exit ocfsx_exit(void)
 {
+	ocfsx_fs_exit();
 	ocfsx_nm_exit();
 	ocfsx_net_exit();
 	ocfsx_heartbeat_exit();

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regular file writes under jbd2: blocks are allocated from our local-alloc
+ * window inside a transaction at write_begin / page_mkwrite / direct I/O,
+ * with data=ordered through jbd2's inode lists. Also setattr (truncate),
+ * fsync, and eviction of unlinked inodes (free clusters, inode block,
+ * orphan entry).
+ */
+#define pr_fmt(fmt) "ocfsx: " fmt
+
+#include <linux/buffer_head.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mpage.h>
+#include <linux/pagemap.h>
+#include <linux/uio.h>
+#include <linux/writeback.h>
+#include <linux/falloc.h>
+#include <linux/posix_acl.h>
+
+#include "ocfsx.h"
+
+#define OCFSX_WRITE_CREDITS	48
+
+/* Allocating get_block: needs a running handle, or starts its own. */
+int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
+			   struct buffer_head *bh, int create)
+{
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	unsigned int c2b = sbi->c2b_bits;
+	u64 lc = (u64)iblock >> c2b, pc;
+	handle_t *h, *own = NULL;
+	struct ocfsx_map m;
+	u32 got;
+	int err;
+
+	if (!create)
+		return ocfsx_get_block(inode, iblock, bh, 0);
+	err = ocfsx_get_block(inode, iblock, bh, 0);
+	if (err || buffer_mapped(bh))
+		return err;
+	if (lc >= OCFSX_MAX_FILE_CLUSTERS)
+		return -EFBIG;
+	h = journal_current_handle();
+	if (!h) {
+		own = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS);
+		if (IS_ERR(own))
+			return PTR_ERR(own);
+		h = own;
+	}
+	down_write(&oi->alloc_sem);
+	err = ocfsx_extent_map(inode, (u32)lc, &m);
+	if (err)
+		goto out;
+	if (m.pcluster && (m.flags & OCFSX_EXT_UNWRITTEN)) {
+		err = -EOPNOTSUPP;	/* converting unwritten: not yet */
+		goto out;
+	}
+	if (!m.pcluster) {
+		err = ocfsx_alloc_clusters(h, sb, 1, 1, &pc, &got);
+		if (err)
+			goto out;
+		/* Clusters larger than a block: no stale bytes around us. */
+		if (c2b) {
+			err = sb_issue_zeroout(sb, pc << c2b, 1ULL << c2b,
+					       GFP_NOFS);
+			if (err) {
+				ocfsx_free_clusters(h, sb, pc, got);
+				goto out;
+			}
+		}
+		err = ocfsx_extent_insert(h, inode, (u32)lc, pc, got, 0);
+		if (err) {
+			ocfsx_free_clusters(h, sb, pc, got);
+			goto out;
+		}
+		err = ocfsx_update_inode(h, inode);
+		if (err)
+			goto out;
+		m.pcluster = pc;
+		set_buffer_new(bh);
+	}
+	map_bh(bh, sb, (m.pcluster << c2b) + (iblock & ((1ULL << c2b) - 1)));
+	bh->b_size = sb->s_blocksize;
+out:
+	up_write(&oi->alloc_sem);
+	if (own) {
+		int err2 = ocfsx_commit_trans(own);
+
+		if (!err)
+			err = err2;
+	}
+	return err;
+}
+
+static int ocfsx_writepage(struct page *page, struct writeback_control *wbc)
+{
+	return block_write_full_page(page, ocfsx_get_block_create, wbc);
+}
+
+static int ocfsx_writepages(struct address_space *mapping,
+			    struct writeback_control *wbc)
+{
+	return mpage_writepages(mapping, wbc, ocfsx_get_block_create);
+}
+
+static int ocfsx_write_begin(struct file *file, struct address_space *mapping,
+			     loff_t pos, unsigned int len, struct page **pagep,
+			     void **fsdata)
+{
+	struct inode *inode = mapping->host;
+	handle_t *h;
+	int err;
+
+	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	err = block_write_begin(mapping, pos, len, pagep,
+				ocfsx_get_block_create);
+	if (err) {
+		ocfsx_commit_trans(h);
+		if (pos + len > inode->i_size)
+			truncate_pagecache(inode, inode->i_size);
+	}
+	return err;
+}
+
+static int ocfsx_write_end(struct file *file, struct address_space *mapping,
+			   loff_t pos, unsigned int len, unsigned int copied,
+			   struct page *page, void *fsdata)
+{
+	struct inode *inode = mapping->host;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	handle_t *h = journal_current_handle();
+	loff_t old = inode->i_size;
+	int ret, err = 0;
+
+	ret = generic_write_end(file, mapping, pos, len, copied, page, fsdata);
+	if (ret > 0 && !sbi->opts.data_writeback)
+		err = jbd2_journal_inode_ranged_write(h, &OCFSX_I(inode)->jinode,
+						      pos, ret);
+	if (!err && inode->i_size != old)
+		err = ocfsx_update_inode(h, inode);
+	if (ocfsx_commit_trans(h) && !err)
+		err = -EIO;
+	return err ? err : ret;
+}
+
+static ssize_t ocfsx_direct_IO(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+
+	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_create);
+}
+
+static sector_t ocfsx_bmap(struct address_space *mapping, sector_t block)
+{
+	return generic_block_bmap(mapping, block, ocfsx_get_block);
+}
+
+static int ocfsx_file_read_folio(struct file *file, struct folio *folio)
+{
+	return mpage_read_folio(folio, ocfsx_get_block);
+}
+
+static void ocfsx_file_readahead(struct readahead_control *rac)
+{
+	mpage_readahead(rac, ocfsx_get_block);
+}
+
+const struct address_space_operations ocfsx_file_aops = {
+	.dirty_folio	= block_dirty_folio,
+	.invalidate_folio = block_invalidate_folio,
+	.read_folio	= ocfsx_file_read_folio,
+	.readahead	= ocfsx_file_readahead,
+	.writepage	= ocfsx_writepage,
+	.writepages	= ocfsx_writepages,
+	.write_begin	= ocfsx_write_begin,
+	.write_end	= ocfsx_write_end,
+	.bmap		= ocfsx_bmap,
+	.direct_IO	= ocfsx_direct_IO,
+	.migrate_folio	= buffer_migrate_folio,
+	.is_partially_uptodate = block_is_partially_uptodate,
+	.error_remove_page = generic_error_remove_page,
+};
+
+static vm_fault_t ocfsx_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	vm_fault_t ret;
+	handle_t *h;
+
+	sb_start_pagefault(inode->i_sb);
+	file_update_time(vmf->vma->vm_file);
+	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
+	if (IS_ERR(h)) {
+		sb_end_pagefault(inode->i_sb);
+		return VM_FAULT_SIGBUS;
+	}
+	ret = block_page_mkwrite(vmf->vma, vmf, ocfsx_get_block_create);
+	ocfsx_commit_trans(h);
+	sb_end_pagefault(inode->i_sb);
+	return block_page_mkwrite_return(ret);
+}
+
+static const struct vm_operations_struct ocfsx_vm_ops = {
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= ocfsx_page_mkwrite,
+};
+
+static int ocfsx_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (OCFSX_I(file_inode(file))->body_format == OCFSX_BODY_INLINE &&
+	    (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+		return -EOPNOTSUPP;
+	file_accessed(file);
+	vma->vm_ops = &ocfsx_vm_ops;
+	return 0;
+}
+
+static ssize_t ocfsx_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if (OCFSX_I(inode)->body_format == OCFSX_BODY_INLINE) {
+		pr_warn_once("%s: writing to inline-data files is not supported yet (inode %lu)\n",
+			     inode->i_sb->s_id, inode->i_ino);
+		return -EOPNOTSUPP;
+	}
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto out;
+	ret = ocfsx_data_lock(inode, OCFSX_LKM_EX);
+	if (ret)
+		goto out;
+	/* Direct, buffered fallback, privs, times and ki_pos: the VFS's. */
+	ret = __generic_file_write_iter(iocb, from);
+	ocfsx_data_unlock(inode, OCFSX_LKM_EX);
+out:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+static int ocfsx_fsync(struct file *file, loff_t start, loff_t end,
+		       int datasync)
+{
+	struct inode *inode = file->f_mapping->host;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	int err;
+
+	err = file_write_and_wait_range(file, start, end);
+	if (err)
+		return err;
+	if (!sbi->journal)
+		return 0;
+	return jbd2_journal_force_commit(sbi->journal);
+}
+
+static ssize_t ocfsx_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	ret = ocfsx_data_lock(inode, OCFSX_LKM_PR);
+	if (ret)
+		return ret;
+	ret = generic_file_read_iter(iocb, to);
+	ocfsx_data_unlock(inode, OCFSX_LKM_PR);
+	return ret;
+}
+
+static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len);
+
+const struct file_operations ocfsx_file_fops = {
+	.fallocate	= ocfsx_fallocate,
+	.llseek		= generic_file_llseek,
+	.read_iter	= ocfsx_read_iter,
+	.write_iter	= ocfsx_file_write_iter,
+	.mmap		= ocfsx_file_mmap,
+	.fsync		= ocfsx_fsync,
+	.open		= generic_file_open,
+	.splice_read	= generic_file_splice_read,
+	.splice_write	= iter_file_splice_write,
+};
+
+/* Frees everything past new size; the inode is updated in the handle. */
+static int shrink_clusters(handle_t *h, struct inode *inode, loff_t size)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	u64 keep = (size + (1ULL << sbi->cbits) - 1) >> sbi->cbits;
+	int err;
+
+	if (OCFSX_I(inode)->body_format != OCFSX_BODY_EXTENTS)
+		return 0;
+	down_write(&OCFSX_I(inode)->alloc_sem);
+	err = ocfsx_extent_truncate(h, inode, (u32)min_t(u64, keep, U32_MAX));
+	up_write(&OCFSX_I(inode)->alloc_sem);
+	return err;
+}
+
+static int ocfsx_truncate(struct inode *inode, loff_t size)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	handle_t *h;
+	int err;
+
+	if (oi->body_format == OCFSX_BODY_INLINE) {
+		if (size > ocfsx_body_size(inode->i_sb, oi->xattr_inline))
+			return -EOPNOTSUPP;
+	} else if (!S_ISREG(inode->i_mode)) {
+		return -EINVAL;
+	}
+	if (oi->body_format == OCFSX_BODY_EXTENTS && size < inode->i_size) {
+		err = block_truncate_page(inode->i_mapping, size,
+					  ocfsx_get_block);
+		if (err)
+			return err;
+	}
+	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS * 4);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	truncate_setsize(inode, size);
+	err = shrink_clusters(h, inode, size);
+	inode->i_mtime = inode->i_ctime = current_time(inode);
+	if (!err)
+		err = ocfsx_update_inode(h, inode);
+	if (err)
+		jbd2_journal_abort(sbi->journal, err);
+	ocfsx_commit_trans(h);
+	return err;
+}
+
+int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
+		  struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	handle_t *h;
+	int err;
+
+	err = setattr_prepare(ns, dentry, attr);
+	if (err)
+		return err;
+	err = ocfsx_inode_lock(inode, OCFSX_LKM_EX);
+	if (err)
+		return err;
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != inode->i_size) {
+		inode_dio_wait(inode);
+		err = ocfsx_truncate(inode, attr->ia_size);
+		if (err)
+			goto out;
+	}
+	h = ocfsx_start_trans(inode->i_sb, 8);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out;
+	}
+	setattr_copy(ns, inode, attr);
+	err = ocfsx_update_inode(h, inode);
+	ocfsx_commit_trans(h);
+out:
+	ocfsx_inode_unlock(inode, OCFSX_LKM_EX);
+	/* Outside the meta lock: the ACL update takes it itself. */
+	if (!err && (attr->ia_valid & ATTR_MODE))
+		err = posix_acl_chmod(ns, inode, inode->i_mode);
+	return err;
+}
+
+/*
+ * Last reference to an unlinked inode: free its clusters, its extent
+ * blocks, its inode bit and its orphan entry, in one transaction.
+ */
+void ocfsx_evict_inode(struct inode *inode)
+{
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	bool drop = !inode->i_nlink && !is_bad_inode(inode) &&
+		    (oi->flags & OCFSX_IFL_ORPHANED) && sbi->journal &&
+		    !sb_rdonly(sb);
+	struct buffer_head *bh;
+	handle_t *h;
+	int err = 0;
+
+	truncate_inode_pages_final(&inode->i_data);
+	if (drop) {
+		h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS * 4);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+			goto clear;
+		}
+		if (S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode) ||
+		    S_ISLNK(inode->i_mode))
+			err = shrink_clusters(h, inode, 0);
+		if (!err)
+			err = ocfsx_orphan_del(h, inode);
+		if (!err) {
+			bh = ocfsx_read_inode_bh(inode);
+			if (IS_ERR(bh)) {
+				err = PTR_ERR(bh);
+			} else {
+				err = ocfsx_journal_access(h, bh, false);
+				if (!err) {
+					struct ocfsx_inode *di = (void *)bh->b_data;
+
+					di->i_flags = 0;
+					di->i_links = 0;
+					err = ocfsx_journal_dirty(h, sb, bh,
+								  OCFSX_BT_INODE);
+				}
+				if (!err)
+					err = ocfsx_free_block(h, sb,
+							       (void *)bh->b_data);
+				brelse(bh);
+			}
+		}
+		if (err)
+			jbd2_journal_abort(sbi->journal, err);
+		ocfsx_commit_trans(h);
+	}
+clear:
+	if (err)
+		pr_err("%s: freeing unlinked inode %lu failed (error %d): fsck.ocfsx will finish it\n",
+		       sb->s_id, inode->i_ino, err);
+	invalidate_inode_buffers(inode);
+	clear_inode(inode);
+	if (sbi && sbi->journal)
+		jbd2_journal_release_jbd_inode(sbi->journal, &oi->jinode);
+}
+
+/* Writes zeros over [pos, pos + len) through the normal write path. */
+static int zero_range(struct file *file, loff_t pos, size_t len)
+{
+	static const char zeros[512];
+	ssize_t n;
+
+	while (len) {
+		n = kernel_write(file, zeros, min(len, sizeof(zeros)), &pos);
+		if (n <= 0)
+			return n ? n : -EIO;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * fallocate: allocation (mode 0 and KEEP_SIZE) gives zeroed, written
+ * clusters (unwritten extents are read correctly but not yet created);
+ * PUNCH_HOLE frees whole clusters and zeroes the partial edges.
+ */
+static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	u64 csize = 1ULL << sbi->cbits;
+	loff_t end = offset + len;
+	u64 lc, cend;
+	handle_t *h;
+	int err = 0;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(inode->i_mode) || oi->body_format != OCFSX_BODY_EXTENTS)
+		return -EOPNOTSUPP;
+	if (end > sb->s_maxbytes || end < offset)
+		return -EFBIG;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		u64 cs = round_up(offset, csize), ce = round_down(end, csize);
+		loff_t size = i_size_read(inode);
+
+		/* Partial clusters at the edges keep their blocks: zeros. */
+		if (cs > ce) {
+			cs = ce = 0;
+		}
+		if (offset < min_t(loff_t, cs ? cs : end, size))
+			err = zero_range(file, offset,
+					 min_t(loff_t, cs ? cs : end, size) - offset);
+		if (!err && ce && ce < min_t(loff_t, end, size))
+			err = zero_range(file, ce, min_t(loff_t, end, size) - ce);
+		if (err || cs >= ce)
+			return err;
+		inode_lock(inode);
+		err = filemap_write_and_wait_range(inode->i_mapping, cs, ce - 1);
+		if (!err)
+			truncate_pagecache_range(inode, cs, ce - 1);
+		if (!err) {
+			h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS * 4);
+			if (IS_ERR(h)) {
+				err = PTR_ERR(h);
+			} else {
+				down_write(&oi->alloc_sem);
+				err = ocfsx_extent_punch(h, inode, cs >> sbi->cbits,
+							 ce >> sbi->cbits);
+				up_write(&oi->alloc_sem);
+				inode->i_mtime = inode->i_ctime = current_time(inode);
+				if (!err)
+					err = ocfsx_update_inode(h, inode);
+				ocfsx_commit_trans(h);
+			}
+		}
+		inode_unlock(inode);
+		return err;
+	}
+
+	inode_lock(inode);
+	cend = (end + csize - 1) >> sbi->cbits;
+	for (lc = offset >> sbi->cbits; lc < cend && !err;) {
+		struct ocfsx_map m;
+		u64 pc;
+		u32 got;
+
+		h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+			break;
+		}
+		down_write(&oi->alloc_sem);
+		err = ocfsx_extent_map(inode, lc, &m);
+		if (!err && m.pcluster) {
+			lc += min_t(u64, m.len, cend - lc);
+		} else if (!err) {
+			u32 want = min_t(u64, min_t(u64, m.len, cend - lc), 2048);
+
+			err = ocfsx_alloc_clusters(h, sb, 1, want, &pc, &got);
+			if (!err)
+				err = sb_issue_zeroout(sb, pc << sbi->c2b_bits,
+						       (u64)got << sbi->c2b_bits,
+						       GFP_NOFS);
+			if (!err)
+				err = ocfsx_extent_insert(h, inode, lc, pc, got, 0);
+			else
+				ocfsx_free_clusters(h, sb, pc, got);
+			if (!err)
+				lc += got;
+		}
+		up_write(&oi->alloc_sem);
+		if (!err && !(mode & FALLOC_FL_KEEP_SIZE) &&
+		    min_t(loff_t, (loff_t)lc << sbi->cbits, end) > inode->i_size)
+			i_size_write(inode, min_t(loff_t, (loff_t)lc << sbi->cbits,
+						  end));
+		inode->i_ctime = current_time(inode);
+		if (!err)
+			err = ocfsx_update_inode(h, inode);
+		ocfsx_commit_trans(h);
+	}
+	inode_unlock(inode);
+	return err;
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The slot's jbd2 journal (format §14): load and replay at mount, the
+ * DIRTY flag in the journal inode, clean shutdown, and the transaction
+ * helpers every metadata change goes through.
+ */
+#define pr_fmt(fmt) "ocfsx: " fmt
+
+#include <linux/kernel.h>
+
+#include "ocfsx.h"
+
+/* Sets or clears DIRTY (and bumps the recovery generation) directly. */
+static int set_journal_flags(struct super_block *sb, bool dirty,
+			     bool recovered)
+{
+	struct inode *ji = OCFSX_SB(sb)->journal_inode;
+	struct ocfsx_inode *di;
+	struct buffer_head *bh;
+	u32 flags;
+	int err;
+
+	bh = ocfsx_read_inode_bh(ji);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	lock_buffer(bh);
+	di = (void *)bh->b_data;
+	flags = le32_to_cpu(di->ij_flags);
+	if (dirty)
+		flags |= OCFSX_JOURNAL_F_DIRTY;
+	else
+		flags &= ~OCFSX_JOURNAL_F_DIRTY;
+	di->ij_flags = cpu_to_le32(flags);
+	if (recovered)
+		le32_add_cpu(&di->ij_recovery_gen, 1);
+	unlock_buffer(bh);
+	err = ocfsx_write_meta_sync(sb, bh, OCFSX_BT_INODE);
+	brelse(bh);
+	return err;
+}
+
+static bool journal_marked_dirty(struct super_block *sb)
+{
+	struct buffer_head *bh;
+	bool dirty;
+
+	bh = ocfsx_read_inode_bh(OCFSX_SB(sb)->journal_inode);
+	if (IS_ERR(bh))
+		return true;
+	dirty = le32_to_cpu(((struct ocfsx_inode *)bh->b_data)->ij_flags) &
+		OCFSX_JOURNAL_F_DIRTY;
+	brelse(bh);
+	return dirty;
+}
+
+/*
+ * Opens our slot's journal through bmap of its inode; jbd2 replays it if
+ * it holds committed transactions.
+ */
+int ocfsx_journal_load(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct inode *ji = sbi->journal_inode;
+	u64 nblocks = i_size_read(ji) >> sb->s_blocksize_bits;
+	bool was_dirty = journal_marked_dirty(sb);
+	journal_t *j;
+	int err;
+
+	if (nblocks < OCFSX_MIN_JOURNAL_BLOCKS || nblocks > INT_MAX) {
+		ocfsx_error(sb, "inode %lu: journal of %llu blocks is outside 1024..2^31",
+			    ji->i_ino, nblocks);
+		return -EFSCORRUPTED;
+	}
+	if (sb_rdonly(sb)) {
+		if (was_dirty) {
+			pr_err("%s: journal of slot %d needs recovery: mount read-write once to replay it\n",
+			       sb->s_id, sbi->slot);
+			return -EROFS;
+		}
+		return 0;
+	}
+	/*
+	 * Always through bmap of the inode: mkfs writes the jbd2 superblock
+	 * with journal-relative block numbers (s_first = 1), and jbd2 only
+	 * adds an offset for inode journals; jbd2_journal_init_dev() would
+	 * take them as device blocks and log over the volume's start.
+	 */
+	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
+	j = jbd2_journal_init_inode(ji);
+	if (!j) {
+		iput(ji);
+		pr_err("%s: cannot open the journal of slot %d: run fsck.ocfsx\n",
+		       sb->s_id, sbi->slot);
+		return -EIO;
+	}
+	j->j_private = sb;
+	/* data=ordered: file data reaches disk before the commit. */
+	j->j_submit_inode_data_buffers = jbd2_journal_submit_inode_data_buffers;
+	j->j_finish_inode_data_buffers = jbd2_journal_finish_inode_data_buffers;
+	if (sbi->opts.commit_secs)
+		j->j_commit_interval = sbi->opts.commit_secs * HZ;
+	err = jbd2_journal_load(j);
+	if (err) {
+		pr_err("%s: loading the journal of slot %d failed (error %d): run fsck.ocfsx\n",
+		       sb->s_id, sbi->slot, err);
+		jbd2_journal_destroy(j);
+		return err;
+	}
+	sbi->journal = j;
+	/* An abort recorded by the last mount would refuse every handle. */
+	err = jbd2_journal_errno(j);
+	if (err) {
+		pr_warn("%s: journal of slot %d recorded error %d at an earlier mount: run fsck.ocfsx\n",
+			sb->s_id, sbi->slot, err);
+		jbd2_journal_clear_err(j);
+		jbd2_journal_update_sb_errno(j);
+	}
+	if (was_dirty)
+		pr_info("%s: journal of slot %d was left dirty; replayed\n",
+			sb->s_id, sbi->slot);
+	/* From here until a clean unmount, recovery must replay us. */
+	err = set_journal_flags(sb, true, was_dirty);
+	if (err) {
+		sbi->journal = NULL;
+		jbd2_journal_destroy(j);
+	}
+	return err;
+}
+
+/* Checkpoints everything home, then (clean) clears DIRTY. */
+void ocfsx_journal_shutdown(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	journal_t *j = sbi->journal;
+	bool aborted;
+	int err;
+
+	if (!j)
+		return;
+	aborted = is_journal_aborted(j);
+	err = jbd2_journal_destroy(j);
+	sbi->journal = NULL;
+	if (err || aborted) {
+		pr_err("%s: journal of slot %d not shut down cleanly: it will be replayed at the next mount\n",
+		       sb->s_id, sbi->slot);
+		return;
+	}
+	set_journal_flags(sb, false, false);
+}
+
+handle_t *ocfsx_start_trans(struct super_block *sb, int credits)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (sb_rdonly(sb))
+		return ERR_PTR(-EROFS);
+	if (!sbi->journal)
+		return ERR_PTR(-EROFS);
+	return jbd2_journal_start(sbi->journal, credits);
+}
+
+int ocfsx_commit_trans(handle_t *handle)
+{
+	return jbd2_journal_stop(handle);
+}
+
+int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
+			 bool create)
+{
+	int err;
+
+	if (!create)
+		return jbd2_journal_get_write_access(handle, bh);
+	/* jbd2 wants a new block locked while it takes it over. */
+	lock_buffer(bh);
+	err = jbd2_journal_get_create_access(handle, bh);
+	unlock_buffer(bh);
+	return err;
+}
+
+/*
+ * The checksum is refreshed each time the block is dirtied in a handle,
+ * so the copy jbd2 commits and later checkpoints always verifies.
+ */
+int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
+			struct buffer_head *bh, u16 type)
+{
+	ocfsx_set_csum(sb, bh->b_data, type);
+	return jbd2_journal_dirty_metadata(handle, bh);
+}

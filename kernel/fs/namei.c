@@ -1,0 +1,1068 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Namespace changes, each one jbd2 transaction under the inode locks:
+ * directory entry insert/delete/retarget (inline bodies, conversion to
+ * dirent blocks, unindexed block directories), inode allocation and
+ * initialisation, create/mkdir/mknod/symlink/link/unlink/rmdir/rename,
+ * and the orphan directory for unlinked-but-open inodes.
+ */
+#define pr_fmt(fmt) "ocfsx: " fmt
+
+#include <linux/kernel.h>
+#include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/random.h>
+
+#include "ocfsx.h"
+
+/* Enough for any single namespace operation here (see docs/kernel-fs.md). */
+#define OCFSX_NS_CREDITS	96
+
+static u8 mode_to_ft(umode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return OCFSX_FT_REG;
+	case S_IFDIR:	return OCFSX_FT_DIR;
+	case S_IFCHR:	return OCFSX_FT_CHRDEV;
+	case S_IFBLK:	return OCFSX_FT_BLKDEV;
+	case S_IFIFO:	return OCFSX_FT_FIFO;
+	case S_IFSOCK:	return OCFSX_FT_SOCK;
+	case S_IFLNK:	return OCFSX_FT_SYMLINK;
+	default:	return OCFSX_FT_UNKNOWN;
+	}
+}
+
+/* ---- inode write-back inside a transaction ----------------------------- */
+
+/* Copies the VFS/ocfsx inode into its block, journaled. */
+int ocfsx_update_inode(handle_t *h, struct inode *inode)
+{
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	struct buffer_head *bh;
+	struct ocfsx_inode *di;
+	int err;
+
+	bh = ocfsx_read_inode_bh(inode);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	err = ocfsx_journal_access(h, bh, false);
+	if (err)
+		goto out;
+	di = (void *)bh->b_data;
+	di->i_mode = cpu_to_le16(inode->i_mode);
+	di->i_uid = cpu_to_le32(i_uid_read(inode));
+	di->i_gid = cpu_to_le32(i_gid_read(inode));
+	di->i_links = cpu_to_le32(inode->i_nlink);
+	di->i_size = cpu_to_le64(i_size_read(inode));
+	di->i_clusters = cpu_to_le64(oi->clusters);
+	di->i_atime = cpu_to_le64(inode->i_atime.tv_sec);
+	di->i_atime_nsec = cpu_to_le32(inode->i_atime.tv_nsec);
+	di->i_mtime = cpu_to_le64(inode->i_mtime.tv_sec);
+	di->i_mtime_nsec = cpu_to_le32(inode->i_mtime.tv_nsec);
+	di->i_ctime = cpu_to_le64(inode->i_ctime.tv_sec);
+	di->i_ctime_nsec = cpu_to_le32(inode->i_ctime.tv_nsec);
+	di->i_flags = cpu_to_le32(oi->flags);
+	di->i_attr = cpu_to_le32(oi->attr);
+	di->i_body_format = oi->body_format;
+	di->i_dx_root = cpu_to_le64(oi->dx_root);
+	di->i_last_leaf = cpu_to_le64(oi->last_leaf);
+	di->i_version = cpu_to_le64(++oi->version);
+	inode->i_blocks = oi->clusters << (OCFSX_SB(inode->i_sb)->cbits - 9);
+	err = ocfsx_journal_dirty(h, inode->i_sb, bh, OCFSX_BT_INODE);
+out:
+	brelse(bh);
+	return err;
+}
+
+/* ---- dirent regions ---------------------------------------------------- */
+
+static struct ocfsx_dir_entry *de_at(void *region, u32 off)
+{
+	return region + off;
+}
+
+static u32 de_used(const struct ocfsx_dir_entry *de)
+{
+	return de->de_ino ? ocfsx_dir_rec_len(de->de_name_len) : 0;
+}
+
+static void fill_de(struct ocfsx_dir_entry *de, const char *name, u32 len,
+		    u64 ino, u8 ft, u32 hash, u32 rec_len)
+{
+	u32 used = ocfsx_dir_rec_len(len);
+
+	de->de_ino = cpu_to_le64(ino);
+	de->de_rec_len = cpu_to_le16(rec_len);
+	de->de_name_len = len;
+	de->de_file_type = ft;
+	de->de_hash = cpu_to_le32(hash);
+	memcpy((u8 *)de + OCFSX_DIRENT_NAME_OFFSET, name, len);
+	memset((u8 *)de + OCFSX_DIRENT_NAME_OFFSET + len, 0,
+	       used - OCFSX_DIRENT_NAME_OFFSET - len);
+}
+
+/* Validates the whole region before anything is changed in it. */
+static int check_region(struct inode *dir, void *region, u32 len, u64 blkno)
+{
+	u32 off = 0, rl;
+
+	while (off < len) {
+		struct ocfsx_dir_entry *de = de_at(region, off);
+
+		if (len - off < OCFSX_DIRENT_NAME_OFFSET)
+			goto bad;
+		rl = le16_to_cpu(de->de_rec_len);
+		if (rl < OCFSX_DIRENT_NAME_OFFSET || rl % OCFSX_DIR_ALIGN ||
+		    rl > len - off || (de->de_ino && (!de->de_name_len ||
+		    ocfsx_dir_rec_len(de->de_name_len) > rl)))
+			goto bad;
+		off += rl;
+	}
+	return 0;
+bad:
+	ocfsx_error(dir->i_sb, "inode %lu: block %llu (%s): bad dirent at offset %u",
+		    dir->i_ino, blkno ? blkno : dir->i_ino,
+		    blkno ? "dirent block" : "inline directory", off);
+	return -EFSCORRUPTED;
+}
+
+static bool region_insert(void *region, u32 len, const char *name, u32 nlen,
+			  u64 ino, u8 ft, u32 hash)
+{
+	u32 need = ocfsx_dir_rec_len(nlen), off = 0;
+
+	while (off < len) {
+		struct ocfsx_dir_entry *de = de_at(region, off);
+		u32 rl = le16_to_cpu(de->de_rec_len), used = de_used(de);
+
+		if (rl - used >= need) {
+			if (!used) {
+				fill_de(de, name, nlen, ino, ft, hash, rl);
+			} else {
+				de->de_rec_len = cpu_to_le16(used);
+				fill_de(de_at(region, off + used), name, nlen,
+					ino, ft, hash, rl - used);
+			}
+			return true;
+		}
+		off += rl;
+	}
+	return false;
+}
+
+/* Finds name; returns its offset and the previous record's, or -1. */
+static int region_find(void *region, u32 len, const char *name, u32 nlen,
+		       u32 hash, u32 *prev)
+{
+	u32 off = 0, last = U32_MAX;
+
+	while (off < len) {
+		struct ocfsx_dir_entry *de = de_at(region, off);
+
+		if (de->de_ino && de->de_name_len == nlen &&
+		    le32_to_cpu(de->de_hash) == hash &&
+		    !memcmp((u8 *)de + OCFSX_DIRENT_NAME_OFFSET, name, nlen)) {
+			*prev = last;
+			return off;
+		}
+		last = off;
+		off += le16_to_cpu(de->de_rec_len);
+	}
+	return -1;
+}
+
+static void region_remove(void *region, u32 off, u32 prev)
+{
+	struct ocfsx_dir_entry *de = de_at(region, off);
+
+	if (prev == U32_MAX) {
+		de->de_ino = 0;
+		return;
+	}
+	le16_add_cpu(&de_at(region, prev)->de_rec_len,
+		     le16_to_cpu(de->de_rec_len));
+}
+
+/* Trailer counts of a dirent block (format §9.2). */
+static void refresh_trailer(struct super_block *sb, struct buffer_head *bh)
+{
+	u32 area = ocfsx_dirent_area(sb->s_blocksize), off = 0, best = 0;
+	struct ocfsx_dir_trailer *t = (void *)bh->b_data + area;
+	u32 live = 0;
+
+	while (off < area) {
+		struct ocfsx_dir_entry *de = de_at(bh->b_data, off);
+		u32 rl = le16_to_cpu(de->de_rec_len);
+
+		best = max(best, rl - de_used(de));
+		live += de->de_ino != 0;
+		off += rl;
+	}
+	t->dt_largest_free = cpu_to_le16(best);
+	t->dt_live = cpu_to_le16(live);
+}
+
+/* ---- block directories ------------------------------------------------- */
+
+/*
+ * New empty dirent block at logical block lblk, allocating a cluster when
+ * the directory's clusters are used up. Returned journaled-for-create.
+ */
+static struct buffer_head *new_dir_block(handle_t *h, struct inode *dir,
+					 u64 lblk)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct buffer_head *bh;
+	u64 pblk = 0, pc;
+	u32 got;
+	int err;
+
+	if ((lblk >> sbi->c2b_bits) < OCFSX_I(dir)->clusters) {
+		err = ocfsx_bmap_block(dir, lblk, &pblk);
+		if (err)
+			return ERR_PTR(err);
+	}
+	if (!pblk) {
+		err = ocfsx_alloc_clusters(h, sb, 1, 1, &pc, &got);
+		if (err)
+			return ERR_PTR(err);
+		err = ocfsx_extent_insert(h, dir, lblk >> sbi->c2b_bits, pc, 1,
+					  0);
+		if (err) {
+			ocfsx_free_clusters(h, sb, pc, 1);
+			return ERR_PTR(err);
+		}
+		pblk = (pc << sbi->c2b_bits) +
+		       (lblk & ((1ULL << sbi->c2b_bits) - 1));
+	}
+	bh = sb_getblk(sb, pblk);
+	if (!bh)
+		return ERR_PTR(-ENOMEM);
+	err = ocfsx_journal_access(h, bh, true);
+	if (err) {
+		brelse(bh);
+		return ERR_PTR(err);
+	}
+	lock_buffer(bh);
+	memset(bh->b_data, 0, sb->s_blocksize);
+	de_at(bh->b_data, 0)->de_rec_len =
+		cpu_to_le16(ocfsx_dirent_area(sb->s_blocksize));
+	/* The header goes in the trailer; ocfsx_init_header() knows where. */
+	ocfsx_init_header(sb, bh->b_data, OCFSX_BT_DIRBLOCK, pblk, dir->i_ino);
+	set_buffer_uptodate(bh);
+	unlock_buffer(bh);
+	i_size_write(dir, (lblk + 1) << sb->s_blocksize_bits);
+	return bh;
+}
+
+/* Inline directory -> one dirent block holding the same entries. */
+static int convert_inline_dir(handle_t *h, struct inode *dir,
+			      struct buffer_head *ibh)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ocfsx_inode_info *oi = OCFSX_I(dir);
+	u32 len = dir->i_size, area = ocfsx_dirent_area(sb->s_blocksize);
+	u32 body = ocfsx_body_size(sb, oi->xattr_inline), off = 0, last = 0;
+	struct ocfsx_extent_hdr *eh;
+	struct buffer_head *bh;
+	void *copy;
+	int err;
+
+	copy = kmemdup(ibh->b_data + OCFSX_INODE_BODY_OFFSET, len, GFP_NOFS);
+	if (!copy)
+		return -ENOMEM;
+	/* The body becomes an empty extent root before the block is added. */
+	err = ocfsx_journal_access(h, ibh, false);
+	if (err)
+		goto out;
+	memset(ibh->b_data + OCFSX_INODE_BODY_OFFSET, 0, body);
+	eh = (void *)ibh->b_data + OCFSX_INODE_BODY_OFFSET;
+	eh->eh_capacity = cpu_to_le16(ocfsx_inode_extent_recs(sb->s_blocksize,
+							      oi->xattr_inline));
+	err = ocfsx_journal_dirty(h, sb, ibh, OCFSX_BT_INODE);
+	if (err)
+		goto out;
+	oi->body_format = OCFSX_BODY_EXTENTS;
+	oi->last_leaf = 0;
+	i_size_write(dir, 0);
+	bh = new_dir_block(h, dir, 0);
+	if (IS_ERR(bh)) {
+		err = PTR_ERR(bh);
+		goto out;
+	}
+	memcpy(bh->b_data, copy, len);
+	while (off < len) {
+		last = off;
+		off += le16_to_cpu(de_at(bh->b_data, off)->de_rec_len);
+	}
+	le16_add_cpu(&de_at(bh->b_data, last)->de_rec_len, area - len);
+	refresh_trailer(sb, bh);
+	err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_DIRBLOCK);
+	brelse(bh);
+	dir->i_mapping->a_ops = &ocfsx_aops;
+out:
+	kfree(copy);
+	return err;
+}
+
+/* Adds name -> ino to dir (meta lock EX held, transaction open). */
+int ocfsx_add_entry(handle_t *h, struct inode *dir, const char *name,
+		    u32 nlen, u64 ino, umode_t mode)
+{
+	struct super_block *sb = dir->i_sb;
+	u32 hash = (u32)siphash(name, nlen, &OCFSX_SB(sb)->dx_key);
+	u32 area = ocfsx_dirent_area(sb->s_blocksize);
+	u8 ft = mode_to_ft(mode);
+	struct buffer_head *bh;
+	u64 lblk, nblk;
+	int err;
+
+	if (OCFSX_I(dir)->body_format == OCFSX_BODY_INLINE) {
+		bh = ocfsx_read_inode_bh(dir);
+		if (IS_ERR(bh))
+			return PTR_ERR(bh);
+		err = check_region(dir, bh->b_data + OCFSX_INODE_BODY_OFFSET,
+				   dir->i_size, 0);
+		if (err)
+			goto out_inline;
+		err = ocfsx_journal_access(h, bh, false);
+		if (err)
+			goto out_inline;
+		if (region_insert(bh->b_data + OCFSX_INODE_BODY_OFFSET,
+				  dir->i_size, name, nlen, ino, ft, hash)) {
+			err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_INODE);
+			brelse(bh);
+			goto done;
+		}
+		err = convert_inline_dir(h, dir, bh);
+out_inline:
+		brelse(bh);
+		if (err)
+			return err;
+	}
+	if (OCFSX_I(dir)->dx_root) {
+		pr_warn_once("%s: changing indexed directories is not supported yet (inode %lu): use fsck.ocfsx -D to compact it\n",
+			     sb->s_id, dir->i_ino);
+		return -EOPNOTSUPP;
+	}
+	nblk = dir->i_size >> sb->s_blocksize_bits;
+	for (lblk = 0; lblk <= nblk; lblk++) {
+		u64 pblk;
+
+		if (lblk == nblk) {
+			bh = new_dir_block(h, dir, lblk);
+			if (IS_ERR(bh))
+				return PTR_ERR(bh);
+		} else {
+			err = ocfsx_bmap_block(dir, lblk, &pblk);
+			if (err)
+				return err;
+			bh = ocfsx_read_meta(sb, pblk, OCFSX_BT_DIRBLOCK,
+					     dir->i_ino);
+			if (IS_ERR(bh))
+				return PTR_ERR(bh);
+			err = check_region(dir, bh->b_data, area, pblk);
+			if (err) {
+				brelse(bh);
+				return err;
+			}
+			if (le16_to_cpu(((struct ocfsx_dir_trailer *)
+			    (bh->b_data + area))->dt_largest_free) <
+			    ocfsx_dir_rec_len(nlen)) {
+				brelse(bh);
+				continue;
+			}
+			err = ocfsx_journal_access(h, bh, false);
+			if (err) {
+				brelse(bh);
+				return err;
+			}
+		}
+		if (region_insert(bh->b_data, area, name, nlen, ino, ft, hash)) {
+			refresh_trailer(sb, bh);
+			err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_DIRBLOCK);
+			brelse(bh);
+			goto done;
+		}
+		brelse(bh);
+	}
+	return -ENOSPC;
+done:
+	if (err)
+		return err;
+	dir->i_mtime = dir->i_ctime = current_time(dir);
+	return ocfsx_update_inode(h, dir);
+}
+
+/*
+ * Finds name in dir and applies op: remove it, or retarget it to new_ino.
+ * Returns -ENOENT if absent.
+ */
+static int change_entry(handle_t *h, struct inode *dir, const char *name,
+			u32 nlen, bool remove, u64 new_ino, u8 new_ft)
+{
+	struct super_block *sb = dir->i_sb;
+	u32 hash = (u32)siphash(name, nlen, &OCFSX_SB(sb)->dx_key);
+	u32 area = ocfsx_dirent_area(sb->s_blocksize), prev;
+	bool inl = OCFSX_I(dir)->body_format == OCFSX_BODY_INLINE;
+	struct buffer_head *bh;
+	u64 lblk, nblk, pblk;
+	void *region;
+	u32 len;
+	int off, err;
+
+	if (!inl && OCFSX_I(dir)->dx_root) {
+		pr_warn_once("%s: changing indexed directories is not supported yet (inode %lu): use fsck.ocfsx -D to compact it\n",
+			     sb->s_id, dir->i_ino);
+		return -EOPNOTSUPP;
+	}
+	nblk = inl ? 1 : dir->i_size >> sb->s_blocksize_bits;
+	for (lblk = 0; lblk < nblk; lblk++) {
+		if (inl) {
+			bh = ocfsx_read_inode_bh(dir);
+			region = bh->b_data + OCFSX_INODE_BODY_OFFSET;
+			len = dir->i_size;
+			pblk = 0;
+		} else {
+			err = ocfsx_bmap_block(dir, lblk, &pblk);
+			if (err)
+				return err;
+			bh = ocfsx_read_meta(sb, pblk, OCFSX_BT_DIRBLOCK,
+					     dir->i_ino);
+			region = IS_ERR(bh) ? NULL : bh->b_data;
+			len = area;
+		}
+		if (IS_ERR(bh))
+			return PTR_ERR(bh);
+		err = check_region(dir, region, len, pblk);
+		if (err) {
+			brelse(bh);
+			return err;
+		}
+		off = region_find(region, len, name, nlen, hash, &prev);
+		if (off < 0) {
+			brelse(bh);
+			continue;
+		}
+		err = ocfsx_journal_access(h, bh, false);
+		if (!err) {
+			if (remove) {
+				region_remove(region, off, prev);
+			} else {
+				de_at(region, off)->de_ino = cpu_to_le64(new_ino);
+				de_at(region, off)->de_file_type = new_ft;
+			}
+			if (!inl)
+				refresh_trailer(sb, bh);
+			err = ocfsx_journal_dirty(h, sb, bh, inl ? OCFSX_BT_INODE :
+						  OCFSX_BT_DIRBLOCK);
+		}
+		brelse(bh);
+		if (err)
+			return err;
+		dir->i_mtime = dir->i_ctime = current_time(dir);
+		return ocfsx_update_inode(h, dir);
+	}
+	return -ENOENT;
+}
+
+int ocfsx_delete_entry(handle_t *h, struct inode *dir, const char *name,
+		       u32 nlen)
+{
+	return change_entry(h, dir, name, nlen, true, 0, 0);
+}
+
+/* True if dir holds only "." and "..". */
+static int dir_is_empty(struct inode *dir)
+{
+	struct super_block *sb = dir->i_sb;
+	bool inl = OCFSX_I(dir)->body_format == OCFSX_BODY_INLINE;
+	u32 area = ocfsx_dirent_area(sb->s_blocksize);
+	struct buffer_head *bh;
+	u64 lblk, nblk, pblk;
+	void *region;
+	u32 len, off;
+	int err, names = 0;
+
+	nblk = inl ? 1 : dir->i_size >> sb->s_blocksize_bits;
+	for (lblk = 0; lblk < nblk; lblk++) {
+		if (inl) {
+			bh = ocfsx_read_inode_bh(dir);
+			len = dir->i_size;
+			pblk = 0;
+		} else {
+			err = ocfsx_bmap_block(dir, lblk, &pblk);
+			if (err)
+				return err;
+			bh = ocfsx_read_meta(sb, pblk, OCFSX_BT_DIRBLOCK,
+					     dir->i_ino);
+			len = area;
+		}
+		if (IS_ERR(bh))
+			return PTR_ERR(bh);
+		region = inl ? bh->b_data + OCFSX_INODE_BODY_OFFSET : bh->b_data;
+		err = check_region(dir, region, len, pblk);
+		for (off = 0; !err && off < len;) {
+			struct ocfsx_dir_entry *de = de_at(region, off);
+			const char *n = (char *)de + OCFSX_DIRENT_NAME_OFFSET;
+
+			if (de->de_ino && !(de->de_name_len == 1 && n[0] == '.') &&
+			    !(de->de_name_len == 2 && n[0] == '.' && n[1] == '.'))
+				names++;
+			off += le16_to_cpu(de->de_rec_len);
+		}
+		brelse(bh);
+		if (err)
+			return err;
+		if (names)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- inode creation ---------------------------------------------------- */
+
+/*
+ * Allocates and initialises a new inode block: extents body for regular
+ * files, inline body for directories (with . and ..) and symlinks.
+ */
+static struct inode *new_inode_trans(handle_t *h, struct inode *dir,
+				     umode_t mode, dev_t rdev,
+				     const char *symname, u32 symlen)
+{
+	struct super_block *sb = dir->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct ocfsx_alloc_origin o;
+	struct ocfsx_inode *di;
+	struct buffer_head *bh;
+	struct inode *inode;
+	u32 xs = sbi->inline_xattr, body;
+	struct timespec64 now;
+	u8 fmt;
+	int err;
+
+	inode = new_inode(sb);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	inode_init_owner(&init_user_ns, inode, dir, mode);
+	err = ocfsx_alloc_block(h, sb, true, &o);
+	if (err)
+		goto fail;
+	bh = sb_getblk(sb, o.blkno);
+	if (!bh) {
+		err = -ENOMEM;
+		goto fail_free;
+	}
+	err = ocfsx_journal_access(h, bh, true);
+	if (err) {
+		brelse(bh);
+		goto fail_free;
+	}
+	body = ocfsx_body_size(sb, xs);
+	if (S_ISDIR(mode) || (S_ISLNK(mode) && symlen <= body))
+		fmt = (sbi->incompat & OCFSX_FEATURE_INCOMPAT_INLINE_DATA) ?
+		      OCFSX_BODY_INLINE : OCFSX_BODY_EXTENTS;
+	else if (S_ISREG(mode) || S_ISLNK(mode))
+		fmt = OCFSX_BODY_EXTENTS;
+	else
+		fmt = OCFSX_BODY_EMPTY;
+	if (S_ISDIR(mode) && fmt != OCFSX_BODY_INLINE) {
+		/* Block directories at creation need an extra path; every
+		 * volume mkfs makes has INLINE_DATA. */
+		brelse(bh);
+		err = -EOPNOTSUPP;
+		goto fail_free;
+	}
+
+	now = current_time(inode);
+	lock_buffer(bh);
+	memset(bh->b_data, 0, sb->s_blocksize);
+	ocfsx_init_header(sb, bh->b_data, OCFSX_BT_INODE, o.blkno, o.blkno);
+	di = (void *)bh->b_data;
+	di->i_hdr.bh_alloc_group = cpu_to_le64(o.group);
+	di->i_hdr.bh_alloc_bit = cpu_to_le32(o.bit);
+	di->i_hdr.bh_alloc_slot = cpu_to_le16(o.slot);
+	di->i_mode = cpu_to_le16(inode->i_mode);
+	di->i_body_format = fmt;
+	di->i_uid = cpu_to_le32(i_uid_read(inode));
+	di->i_gid = cpu_to_le32(i_gid_read(inode));
+	di->i_links = cpu_to_le32(S_ISDIR(mode) ? 2 : 1);
+	di->i_atime = di->i_ctime = di->i_mtime = di->i_crtime =
+		cpu_to_le64(now.tv_sec);
+	di->i_atime_nsec = di->i_ctime_nsec = di->i_mtime_nsec =
+		di->i_crtime_nsec = cpu_to_le32(now.tv_nsec);
+	di->i_generation = cpu_to_le32(get_random_u32());
+	di->i_flags = cpu_to_le32(OCFSX_IFL_VALID);
+	di->i_xattr_inline_size = cpu_to_le16(xs);
+	di->i_orphan_slot = cpu_to_le16(OCFSX_SLOT_NONE);
+	di->i_sys_slot = cpu_to_le16(OCFSX_SLOT_NONE);
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		di->i_rdev_major = cpu_to_le32(MAJOR(rdev));
+		di->i_rdev_minor = cpu_to_le32(MINOR(rdev));
+	}
+	if (xs) {
+		struct ocfsx_xattr_header *xh = (void *)bh->b_data +
+						sb->s_blocksize - xs;
+
+		xh->xh_data_start = cpu_to_le16(xs);
+		xh->xh_area_size = cpu_to_le16(xs);
+	}
+	if (fmt == OCFSX_BODY_EXTENTS) {
+		struct ocfsx_extent_hdr *eh = (void *)bh->b_data +
+					      OCFSX_INODE_BODY_OFFSET;
+
+		eh->eh_capacity = cpu_to_le16(ocfsx_inode_extent_recs(
+					sb->s_blocksize, xs));
+	} else if (fmt == OCFSX_BODY_INLINE && S_ISDIR(mode)) {
+		void *r = bh->b_data + OCFSX_INODE_BODY_OFFSET;
+		u32 h1 = (u32)siphash(".", 1, &sbi->dx_key);
+		u32 h2 = (u32)siphash("..", 2, &sbi->dx_key);
+
+		fill_de(r, ".", 1, o.blkno, OCFSX_FT_DIR, h1,
+			ocfsx_dir_rec_len(1));
+		fill_de(r + ocfsx_dir_rec_len(1), "..", 2, dir->i_ino,
+			OCFSX_FT_DIR, h2, body - ocfsx_dir_rec_len(1));
+		di->i_size = cpu_to_le64(body);
+	} else if (fmt == OCFSX_BODY_INLINE) {
+		memcpy(bh->b_data + OCFSX_INODE_BODY_OFFSET, symname, symlen);
+		di->i_size = cpu_to_le64(symlen);
+	}
+	set_buffer_uptodate(bh);
+	unlock_buffer(bh);
+	err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_INODE);
+	brelse(bh);
+	if (err)
+		goto fail_free;
+	iput(inode);
+	/* Read it back through the one path that builds inodes. */
+	inode = ocfsx_iget(sb, o.blkno);
+	if (!IS_ERR(inode))
+		OCFSX_I(inode)->version = 0;
+	return inode;
+fail_free:
+	{
+		struct ocfsx_block_header hdr = {
+			.bh_blkno = cpu_to_le64(o.blkno),
+			.bh_alloc_group = cpu_to_le64(o.group),
+			.bh_alloc_bit = cpu_to_le32(o.bit),
+			.bh_alloc_slot = cpu_to_le16(o.slot),
+		};
+
+		ocfsx_free_block(h, sb, &hdr);
+	}
+fail:
+	make_bad_inode(inode);
+	iput(inode);
+	return ERR_PTR(err);
+}
+
+static int create_common(struct inode *dir, struct dentry *dentry,
+			 umode_t mode, dev_t rdev, const char *symname)
+{
+	struct super_block *sb = dir->i_sb;
+	u32 symlen = symname ? strlen(symname) : 0;
+	struct posix_acl *acl = NULL, *dacl = NULL;
+	struct inode *inode = NULL;
+	handle_t *h;
+	int err, err2;
+
+	if (dentry->d_name.len > OCFSX_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (S_ISDIR(mode) && dir->i_nlink >= OCFSX_LINK_MAX)
+		return -EMLINK;
+	/* Applies the umask, or the parent's default ACL. */
+	if (!S_ISLNK(mode)) {
+		err = posix_acl_create(dir, &mode, &dacl, &acl);
+		if (err)
+			return err;
+	}
+	err = ocfsx_inode_lock(dir, OCFSX_LKM_EX);
+	if (err)
+		goto out_acl;
+	h = ocfsx_start_trans(sb, OCFSX_NS_CREDITS);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out_unlock;
+	}
+	inode = new_inode_trans(h, dir, mode, rdev, symname, symlen);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out_stop;
+	}
+	if (S_ISLNK(mode) && OCFSX_I(inode)->body_format == OCFSX_BODY_EXTENTS) {
+		/* Through the page cache (nested handle, data=ordered), so
+		 * readlink sees it before the journal is checkpointed. */
+		err = page_symlink(inode, symname, symlen + 1);
+		if (err)
+			goto out_bad;
+	}
+	if (acl || dacl) {
+		err = ocfsx_init_acl(inode, acl, dacl);
+		if (err)
+			goto out_bad;
+	}
+	err = ocfsx_add_entry(h, dir, dentry->d_name.name, dentry->d_name.len,
+			      inode->i_ino, mode);
+	if (err)
+		goto out_bad;
+	if (S_ISDIR(mode)) {
+		inc_nlink(dir);
+		err = ocfsx_update_inode(h, dir);
+		if (err)
+			goto out_bad;
+	}
+	err = ocfsx_commit_trans(h);
+	ocfsx_inode_unlock(dir, OCFSX_LKM_EX);
+	posix_acl_release(acl);
+	posix_acl_release(dacl);
+	if (err) {
+		iput(inode);
+		return err;
+	}
+	d_instantiate(dentry, inode);
+	return 0;
+out_bad:
+	/* The transaction is aborted below, so the inode never existed;
+	 * without ORPHANED, evict leaves it alone. */
+	clear_nlink(inode);
+	iput(inode);
+out_stop:
+	/* A failed inode allocation changed nothing half-way: just stop. */
+	if (!IS_ERR_OR_NULL(inode) || (err != -ENOSPC && err != -EDQUOT)) {
+		jbd2_journal_abort(OCFSX_SB(sb)->journal, err);
+		ocfsx_error(sb, "inode %lu: block %lu (inode): creating '%pd' failed with error %d; journal aborted",
+			    dir->i_ino, dir->i_ino, dentry, err);
+	}
+	err2 = ocfsx_commit_trans(h);
+	(void)err2;
+out_unlock:
+	ocfsx_inode_unlock(dir, OCFSX_LKM_EX);
+out_acl:
+	posix_acl_release(acl);
+	posix_acl_release(dacl);
+	return err;
+}
+
+static int ocfsx_create(struct user_namespace *ns, struct inode *dir,
+			struct dentry *dentry, umode_t mode, bool excl)
+{
+	return create_common(dir, dentry, mode, 0, NULL);
+}
+
+static int ocfsx_mkdir(struct user_namespace *ns, struct inode *dir,
+		       struct dentry *dentry, umode_t mode)
+{
+	return create_common(dir, dentry, S_IFDIR | mode, 0, NULL);
+}
+
+static int ocfsx_mknod(struct user_namespace *ns, struct inode *dir,
+		       struct dentry *dentry, umode_t mode, dev_t rdev)
+{
+	return create_common(dir, dentry, mode, rdev, NULL);
+}
+
+static int ocfsx_symlink(struct user_namespace *ns, struct inode *dir,
+			 struct dentry *dentry, const char *symname)
+{
+	if (strlen(symname) + 1 > dir->i_sb->s_blocksize)
+		return -ENAMETOOLONG;
+	return create_common(dir, dentry, S_IFLNK | 0777, 0, symname);
+}
+
+static int ocfsx_link(struct dentry *old, struct inode *dir,
+		      struct dentry *dentry)
+{
+	struct inode *inode = d_inode(old);
+	handle_t *h;
+	int err;
+
+	if (inode->i_nlink >= OCFSX_LINK_MAX)
+		return -EMLINK;
+	err = ocfsx_inode_lock2(dir, inode, OCFSX_LKM_EX);
+	if (err)
+		return err;
+	h = ocfsx_start_trans(dir->i_sb, OCFSX_NS_CREDITS);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out;
+	}
+	err = ocfsx_add_entry(h, dir, dentry->d_name.name, dentry->d_name.len,
+			      inode->i_ino, inode->i_mode);
+	if (!err) {
+		inc_nlink(inode);
+		inode->i_ctime = current_time(inode);
+		err = ocfsx_update_inode(h, inode);
+	}
+	if (err)
+		jbd2_journal_abort(OCFSX_SB(dir->i_sb)->journal, err);
+	ocfsx_commit_trans(h);
+	if (!err) {
+		ihold(inode);
+		d_instantiate(dentry, inode);
+	}
+out:
+	ocfsx_inode_unlock2(dir, inode, OCFSX_LKM_EX);
+	return err;
+}
+
+/* Orphan entries are named by the inode number in 16 hex digits (§15). */
+static void orphan_name(char *buf, u64 ino)
+{
+	snprintf(buf, OCFSX_ORPHAN_NAME_LEN + 1, "%016llx", ino);
+}
+
+/* The last link is gone: park the inode in our orphan dir until evict. */
+static int orphan_add(handle_t *h, struct inode *inode)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	char name[OCFSX_ORPHAN_NAME_LEN + 1];
+	struct buffer_head *bh;
+	int err;
+
+	orphan_name(name, inode->i_ino);
+	err = ocfsx_inode_lock(sbi->orphan_dir, OCFSX_LKM_EX);
+	if (err)
+		return err;
+	err = ocfsx_add_entry(h, sbi->orphan_dir, name, OCFSX_ORPHAN_NAME_LEN,
+			      inode->i_ino, inode->i_mode);
+	ocfsx_inode_unlock(sbi->orphan_dir, OCFSX_LKM_EX);
+	if (err)
+		return err;
+	OCFSX_I(inode)->flags |= OCFSX_IFL_ORPHANED;
+	bh = ocfsx_read_inode_bh(inode);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	err = ocfsx_journal_access(h, bh, false);
+	if (!err) {
+		struct ocfsx_inode *di = (void *)bh->b_data;
+
+		di->i_orphan_slot = cpu_to_le16(sbi->slot);
+		di->i_dtime = cpu_to_le64(ktime_get_real_seconds());
+		err = ocfsx_journal_dirty(h, inode->i_sb, bh, OCFSX_BT_INODE);
+	}
+	brelse(bh);
+	return err ? err : ocfsx_update_inode(h, inode);
+}
+
+int ocfsx_orphan_del(handle_t *h, struct inode *inode)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
+	char name[OCFSX_ORPHAN_NAME_LEN + 1];
+	int err;
+
+	orphan_name(name, inode->i_ino);
+	err = ocfsx_inode_lock(sbi->orphan_dir, OCFSX_LKM_EX);
+	if (err)
+		return err;
+	err = ocfsx_delete_entry(h, sbi->orphan_dir, name,
+				 OCFSX_ORPHAN_NAME_LEN);
+	ocfsx_inode_unlock(sbi->orphan_dir, OCFSX_LKM_EX);
+	return err;
+}
+
+/* Drops one link of inode (and of dir for a directory), in handle h. */
+static int drop_link(handle_t *h, struct inode *dir, struct inode *inode)
+{
+	int err;
+
+	inode->i_ctime = current_time(inode);
+	if (S_ISDIR(inode->i_mode)) {
+		clear_nlink(inode);
+		drop_nlink(dir);
+		err = ocfsx_update_inode(h, dir);
+		if (err)
+			return err;
+	} else {
+		drop_nlink(inode);
+	}
+	if (inode->i_nlink == 0)
+		return orphan_add(h, inode);
+	return ocfsx_update_inode(h, inode);
+}
+
+static int remove_common(struct inode *dir, struct dentry *dentry)
+{
+	struct inode *inode = d_inode(dentry);
+	handle_t *h;
+	int err;
+
+	err = ocfsx_inode_lock2(dir, inode, OCFSX_LKM_EX);
+	if (err)
+		return err;
+	if (S_ISDIR(inode->i_mode)) {
+		err = dir_is_empty(inode);
+		if (err <= 0) {
+			err = err ? err : -ENOTEMPTY;
+			goto out;
+		}
+	}
+	h = ocfsx_start_trans(dir->i_sb, OCFSX_NS_CREDITS);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out;
+	}
+	err = ocfsx_delete_entry(h, dir, dentry->d_name.name,
+				 dentry->d_name.len);
+	if (!err)
+		err = drop_link(h, dir, inode);
+	if (err)
+		jbd2_journal_abort(OCFSX_SB(dir->i_sb)->journal, err);
+	ocfsx_commit_trans(h);
+out:
+	ocfsx_inode_unlock2(dir, inode, OCFSX_LKM_EX);
+	return err;
+}
+
+static int ocfsx_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return remove_common(dir, dentry);
+}
+
+static int ocfsx_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return remove_common(dir, dentry);
+}
+
+/*
+ * rename(2) with RENAME_NOREPLACE and RENAME_EXCHANGE. The VFS holds the
+ * rename lock for cross-directory moves, so the directories cannot race;
+ * the meta locks go on in blkno order.
+ */
+static int ocfsx_rename(struct user_namespace *ns, struct inode *odir,
+			struct dentry *odent, struct inode *ndir,
+			struct dentry *ndent, unsigned int flags)
+{
+	struct inode *old = d_inode(odent), *target = d_inode(ndent);
+	struct inode *locks[4] = { odir, ndir, old, target };
+	bool exchange = flags & RENAME_EXCHANGE;
+	bool dir_moves = S_ISDIR(old->i_mode) && odir != ndir;
+	handle_t *h;
+	int i, j, n = 0, err;
+	struct inode *sorted[4];
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	for (i = 0; i < 4; i++) {
+		if (!locks[i])
+			continue;
+		for (j = 0; j < n && sorted[j] != locks[i]; j++)
+			;
+		if (j == n)
+			sorted[n++] = locks[i];
+	}
+	for (i = 1; i < n; i++)		/* insertion sort by blkno */
+		for (j = i; j > 0 && sorted[j - 1]->i_ino > sorted[j]->i_ino; j--)
+			swap(sorted[j - 1], sorted[j]);
+	for (i = 0; i < n; i++)
+		ocfsx_inode_lock(sorted[i], OCFSX_LKM_EX);
+
+	if (target && !exchange && S_ISDIR(target->i_mode)) {
+		err = dir_is_empty(target);
+		if (err <= 0) {
+			err = err ? err : -ENOTEMPTY;
+			goto out_unlock;
+		}
+	}
+	if (!exchange && dir_moves && !target &&
+	    ndir->i_nlink >= OCFSX_LINK_MAX) {
+		err = -EMLINK;
+		goto out_unlock;
+	}
+	h = ocfsx_start_trans(odir->i_sb, OCFSX_NS_CREDITS * 2);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out_unlock;
+	}
+	if (exchange) {
+		err = change_entry(h, odir, odent->d_name.name, odent->d_name.len,
+				   false, target->i_ino,
+				   mode_to_ft(target->i_mode));
+		if (!err)
+			err = change_entry(h, ndir, ndent->d_name.name,
+					   ndent->d_name.len, false, old->i_ino,
+					   mode_to_ft(old->i_mode));
+		if (!err && odir != ndir) {
+			if (S_ISDIR(old->i_mode))
+				err = change_entry(h, old, "..", 2, false,
+						   ndir->i_ino, OCFSX_FT_DIR);
+			if (!err && S_ISDIR(target->i_mode))
+				err = change_entry(h, target, "..", 2, false,
+						   odir->i_ino, OCFSX_FT_DIR);
+			if (!err && S_ISDIR(old->i_mode) !=
+			    S_ISDIR(target->i_mode)) {
+				if (S_ISDIR(old->i_mode)) {
+					inc_nlink(ndir);
+					drop_nlink(odir);
+				} else {
+					inc_nlink(odir);
+					drop_nlink(ndir);
+				}
+				err = ocfsx_update_inode(h, odir);
+				if (!err)
+					err = ocfsx_update_inode(h, ndir);
+			}
+		}
+		old->i_ctime = target->i_ctime = current_time(old);
+		if (!err)
+			err = ocfsx_update_inode(h, old);
+		if (!err)
+			err = ocfsx_update_inode(h, target);
+		goto done;
+	}
+	if (target) {
+		err = change_entry(h, ndir, ndent->d_name.name, ndent->d_name.len,
+				   false, old->i_ino, mode_to_ft(old->i_mode));
+		if (!err)
+			err = drop_link(h, ndir, target);
+	} else {
+		err = ocfsx_add_entry(h, ndir, ndent->d_name.name,
+				      ndent->d_name.len, old->i_ino,
+				      old->i_mode);
+	}
+	if (!err)
+		err = ocfsx_delete_entry(h, odir, odent->d_name.name,
+					 odent->d_name.len);
+	if (!err && dir_moves) {
+		err = change_entry(h, old, "..", 2, false, ndir->i_ino,
+				   OCFSX_FT_DIR);
+		if (!err) {
+			/* A replaced dir target already dropped its link
+			 * in ndir; the moved dir always brings one. */
+			drop_nlink(odir);
+			inc_nlink(ndir);
+			err = ocfsx_update_inode(h, odir);
+			if (!err)
+				err = ocfsx_update_inode(h, ndir);
+		}
+	}
+	if (!err) {
+		old->i_ctime = current_time(old);
+		err = ocfsx_update_inode(h, old);
+	}
+done:
+	if (err)
+		jbd2_journal_abort(OCFSX_SB(odir->i_sb)->journal, err);
+	ocfsx_commit_trans(h);
+out_unlock:
+	for (i = n - 1; i >= 0; i--)
+		ocfsx_inode_unlock(sorted[i], OCFSX_LKM_EX);
+	return err;
+}
+
+const struct inode_operations ocfsx_dir_iops = {
+	.lookup		= ocfsx_lookup,
+	.create		= ocfsx_create,
+	.mkdir		= ocfsx_mkdir,
+	.mknod		= ocfsx_mknod,
+	.symlink	= ocfsx_symlink,
+	.link		= ocfsx_link,
+	.unlink		= ocfsx_unlink,
+	.rmdir		= ocfsx_rmdir,
+	.rename		= ocfsx_rename,
+	.getattr	= ocfsx_getattr,
+	.listxattr	= ocfsx_listxattr,
+	.get_acl	= ocfsx_get_acl,
+	.set_acl	= ocfsx_set_acl,
+	.setattr	= ocfsx_setattr,
+};

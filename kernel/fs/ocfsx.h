@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ocfsx filesystem: in-memory superblock and inode state, and the
+ * interfaces between the fs/ source files (super, block, extent, inode,
+ * dir, namei, locks).
+ */
+#ifndef OCFSX_FS_OCFSX_H
+#define OCFSX_FS_OCFSX_H
+
+#include <linux/buffer_head.h>
+#include <linux/fs.h>
+#include <linux/jbd2.h>
+#include <linux/mutex.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "ocfsx_fs.h"
+#include "locks.h"
+
+struct ocfsx_hb_region;
+
+/* Mount options (errors=, data=, commit=, acl, user_xattr, preferred_slot=). */
+struct ocfsx_mount_opts {
+	unsigned int errors;		/* OCFSX_ERRORS_*, 0 = volume default */
+	bool data_writeback;		/* data=writeback; default ordered */
+	unsigned int commit_secs;	/* 0 = jbd2 default */
+	bool acl;
+	bool user_xattr;
+	int preferred_slot;		/* -1 = none */
+};
+
+struct ocfsx_sb_info {
+	struct super_block *sb;
+	struct ocfsx_super_block *raw_sb;	/* copy of the primary */
+	unsigned int bbits;
+	unsigned int cbits;
+	unsigned int c2b_bits;		/* cbits - bbits */
+	u64 clusters;
+	u64 blocks;
+	u32 fs_generation;
+	u16 max_slots;
+	u32 compat, incompat, ro_compat;
+	u32 inline_xattr;		/* s_inline_xattr_size */
+	u64 root_blkno, sysdir_blkno;
+	siphash_key_t dx_key;
+	struct ocfsx_mount_opts opts;
+
+	int node;			/* our node number */
+	int slot;			/* claimed slot, -1 = none */
+
+	/* System inodes, held for the whole mount. */
+	struct inode *sysdir;
+	struct inode *slot_map;
+	struct inode *global_bitmap;
+	struct inode *heartbeat;
+	struct inode *journal_inode;	/* journal:<our slot> */
+	struct inode *inode_alloc;
+	struct inode *meta_alloc;
+	struct inode *local_alloc;
+	struct inode *dealloc_log;
+	struct inode *orphan_dir;
+
+	struct ocfsx_hb_region *hb;
+	journal_t *journal;
+
+	struct ocfsx_lock_res super_lock;
+	struct ocfsx_lock_res alloc_lock;	/* our slot's allocators */
+	struct ocfsx_lock_res gbitmap_lock;	/* global bitmap */
+	struct mutex alloc_mutex;
+	char dev_name[BDEVNAME_SIZE];
+};
+
+static inline struct ocfsx_sb_info *OCFSX_SB(struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+/* In-memory inode: the VFS inode plus what the body format needs. */
+struct ocfsx_inode_info {
+	struct inode vfs_inode;
+	u8 body_format;			/* OCFSX_BODY_* */
+	u16 xattr_inline;		/* i_xattr_inline_size */
+	u32 flags;			/* OCFSX_IFL_* */
+	u32 attr;			/* OCFSX_ATTR_* */
+	u16 sys_type, sys_slot;
+	u64 clusters;			/* i_clusters */
+	u64 dx_root;
+	u64 last_leaf;
+	u64 version;
+	struct timespec64 crtime;
+	struct rw_semaphore alloc_sem;	/* extent tree changes vs get_block */
+	struct ocfsx_lock_res meta_lock;
+	struct ocfsx_lock_res data_lock;
+	struct jbd2_inode jinode;	/* data=ordered */
+};
+
+static inline struct ocfsx_inode_info *OCFSX_I(struct inode *inode)
+{
+	return container_of(inode, struct ocfsx_inode_info, vfs_inode);
+}
+
+static inline u32 ocfsx_body_size(struct super_block *sb, u32 xattr_inline)
+{
+	return sb->s_blocksize - OCFSX_INODE_BODY_OFFSET - xattr_inline;
+}
+
+static inline u64 ocfsx_clusters_to_blocks(struct super_block *sb, u64 c)
+{
+	return c << OCFSX_SB(sb)->c2b_bits;
+}
+
+/* block.c: verified metadata I/O and error reporting. */
+u32 ocfsx_block_csum(struct super_block *sb, const void *data, u16 type);
+void ocfsx_set_csum(struct super_block *sb, void *data, u16 type);
+struct buffer_head *ocfsx_read_meta(struct super_block *sb, u64 blkno,
+				    u16 type, u64 owner);
+int ocfsx_write_meta_sync(struct super_block *sb, struct buffer_head *bh,
+			  u16 type);
+void ocfsx_init_header(struct super_block *sb, void *data, u16 type,
+		       u64 blkno, u64 owner);
+__printf(3, 4) void __ocfsx_error(struct super_block *sb, const char *func,
+				  const char *fmt, ...);
+#define ocfsx_error(sb, fmt, ...) \
+	__ocfsx_error(sb, __func__, fmt, ##__VA_ARGS__)
+const char *ocfsx_block_type_name(u16 type);
+
+/* extent.c: the extent tree of an inode. */
+struct ocfsx_map {
+	u64 pcluster;			/* 0 = hole */
+	u32 len;			/* clusters from lcluster with the
+					 * same mapping (hole or extent) */
+	u16 flags;			/* OCFSX_EXT_* */
+};
+int ocfsx_extent_map(struct inode *inode, u32 lcluster, struct ocfsx_map *m);
+int ocfsx_bmap_block(struct inode *inode, u64 lblock, u64 *pblock);
+int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
+			u32 len, u16 flags);
+int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep);
+int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end);
+
+/* inode.c */
+struct inode *ocfsx_iget(struct super_block *sb, u64 blkno);
+struct buffer_head *ocfsx_read_inode_bh(struct inode *inode);
+int ocfsx_get_block(struct inode *inode, sector_t iblock,
+		    struct buffer_head *bh, int create);
+int ocfsx_getattr(struct user_namespace *mnt_userns, const struct path *path,
+		  struct kstat *stat, u32 request_mask, unsigned int flags);
+extern const struct address_space_operations ocfsx_aops;
+extern const struct address_space_operations ocfsx_inline_aops;
+extern const struct inode_operations ocfsx_file_iops;
+extern const struct file_operations ocfsx_file_fops;
+extern const struct inode_operations ocfsx_symlink_iops;
+extern const struct inode_operations ocfsx_fast_symlink_iops;
+extern const struct inode_operations ocfsx_special_iops;
+
+/* file.c */
+int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
+			   struct buffer_head *bh, int create);
+int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
+		  struct iattr *attr);
+void ocfsx_evict_inode(struct inode *inode);
+extern const struct address_space_operations ocfsx_file_aops;
+
+/* namei.c */
+extern const struct inode_operations ocfsx_dir_iops;
+int ocfsx_update_inode(handle_t *h, struct inode *inode);
+int ocfsx_add_entry(handle_t *h, struct inode *dir, const char *name,
+		    u32 nlen, u64 ino, umode_t mode);
+int ocfsx_delete_entry(handle_t *h, struct inode *dir, const char *name,
+		       u32 nlen);
+int ocfsx_orphan_del(handle_t *h, struct inode *inode);
+
+/* dir.c */
+struct dentry *ocfsx_lookup(struct inode *dir, struct dentry *dentry,
+			    unsigned int flags);
+extern const struct file_operations ocfsx_dir_fops;
+int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
+			 unsigned int len, u64 *ino);
+
+/* journal.c */
+int ocfsx_journal_load(struct super_block *sb);
+void ocfsx_journal_shutdown(struct super_block *sb);
+handle_t *ocfsx_start_trans(struct super_block *sb, int credits);
+int ocfsx_commit_trans(handle_t *handle);
+int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
+			 bool create);
+int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
+			struct buffer_head *bh, u16 type);
+
+/* alloc.c */
+struct ocfsx_alloc_origin {
+	u64 blkno;
+	u64 group;
+	u32 bit;
+	u16 slot;
+};
+int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
+			 u32 want, u64 *start, u32 *got);
+int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,
+			u64 count);
+int ocfsx_alloc_block(handle_t *h, struct super_block *sb, bool inode_block,
+		      struct ocfsx_alloc_origin *o);
+int ocfsx_free_block(handle_t *h, struct super_block *sb,
+		     const struct ocfsx_block_header *hdr);
+
+/* xattr.c */
+extern const struct xattr_handler *ocfsx_xattr_handlers[];
+ssize_t ocfsx_listxattr(struct dentry *dentry, char *buffer, size_t size);
+int ocfsx_xattr_get_index(struct inode *inode, int index, const char *name,
+			  void *buffer, size_t size);
+int ocfsx_xattr_set_index(struct inode *inode, int index, const char *name,
+			  const void *value, size_t size, int flags);
+struct posix_acl *ocfsx_get_acl(struct inode *inode, int type, bool rcu);
+int ocfsx_set_acl(struct user_namespace *ns, struct inode *inode,
+		  struct posix_acl *acl, int type);
+int ocfsx_init_acl(struct inode *inode, struct posix_acl *acl,
+		   struct posix_acl *dacl);
+
+/* super.c */
+int ocfsx_fs_init(void);
+void ocfsx_fs_exit(void);
+
+#endif /* OCFSX_FS_OCFSX_H */

@@ -1,0 +1,49 @@
+# fs-recovery: node 1 writes and commits, then is powered off without
+# unmounting; booted again, its mount must replay its slot's journal (one
+# kernel line says so), show the committed data, and leave a volume that
+# fsck.ocfsx -n -f finds clean. Node 2 only pulls the plug.
+# vm: nodes=2 timeout=900 disk=256M
+. /lib/ocfsx/lib.sh
+
+export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
+CL=fstest
+MNT=/mnt/ocfsx
+DEV=$OCFSX_DISK
+
+if [ "$OCFSX_NODE" = 2 ]; then
+	barrier committed
+	check "power node 1 off" hostctl kill 1
+	check "boot node 1 again" hostctl start 1
+	barrier recovered
+	exit 0
+fi
+
+check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
+check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
+check "o2cbx online $CL" o2cbx online "$CL"
+mkdir -p "$MNT"
+seq 1 60000 >/tmp/data
+if [ "$OCFSX_BOOT" = 1 ]; then
+	check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
+	check "mount" mount -t ocfsx -o commit=600 "$DEV" "$MNT"
+	check "write a file" cp /tmp/data "$MNT/kept"
+	check "mkdir" mkdir "$MNT/dir"
+	check "rename into it" mv "$MNT/kept" "$MNT/dir/kept"
+	check "sync (commits the journal)" sync
+	check "journal marked dirty on disk" sh -c "debugfs.ocfsx -R stats $DEV | grep 'slot 0:' | grep -q 'marked dirty'"
+	barrier committed
+	sleep 600
+	fail "still running after the power-off"
+fi
+
+dmesg -c >/dev/null
+check "mount after the crash" mount -t ocfsx "$DEV" "$MNT"
+dmesg | grep -F "ocfsx: " || true
+check "kernel says the journal was replayed" sh -c "dmesg | grep -q 'ocfsx: vda: journal of slot 0 was left dirty; replayed'"
+check "renamed file has its content" sh -c "[ \"\$(md5sum <$MNT/dir/kept)\" = \"\$(md5sum </tmp/data)\" ]"
+check "old name is gone" [ ! -e "$MNT/kept" ]
+check "umount" umount "$MNT"
+check "recovery generation bumped" sh -c "debugfs.ocfsx -R 'stat //journal:0000' $DEV | grep -q 'Recovery generation: 1'"
+check "fsck.ocfsx -n -f clean after recovery" fsck.ocfsx -n -f "$DEV"
+check "o2cbx offline" o2cbx offline "$CL"
+barrier recovered

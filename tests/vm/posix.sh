@@ -1,0 +1,29 @@
+# posix: tests/guest/posix_test.cc on ocfsx and on ext4 in the same VM;
+# both must pass every expectation, and fsck.ocfsx -n -f must find the
+# ocfsx volume clean afterwards.
+# vm: nodes=1 timeout=900 disk=256M mem=1024
+. /lib/ocfsx/lib.sh
+
+export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
+CL=fstest
+DEV=$OCFSX_DISK
+
+check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
+check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
+check "o2cbx online $CL" o2cbx online "$CL"
+check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
+mkdir -p /mnt/ocfsx /mnt/ext4
+check "mount ocfsx" mount -t ocfsx "$DEV" /mnt/ocfsx
+mkdir /mnt/ocfsx/t
+check "posix_test on ocfsx" posix_test /mnt/ocfsx/t
+check "umount ocfsx" umount /mnt/ocfsx
+check "fsck.ocfsx -n -f clean after posix_test" fsck.ocfsx -n -f "$DEV"
+
+# ext4 as the reference, on a loop image made by the host's mke2fs.
+check "make a 200 MiB image" truncate -s 200M /tmp/ext.img
+check "mkfs.ext4" mkfs.ext4 -q -F -b 4096 /tmp/ext.img
+check "mount ext4" mount -t ext4 -o loop /tmp/ext.img /mnt/ext4
+mkdir /mnt/ext4/t
+check "posix_test on ext4" posix_test /mnt/ext4/t
+check "umount ext4" umount /mnt/ext4
+check "o2cbx offline" o2cbx offline "$CL"
