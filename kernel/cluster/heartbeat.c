@@ -146,7 +146,8 @@ static void hb_view_up(u32 node, u64 gen)
 	if (first) {
 		ocfsx_quorum_node_up(node);
 		list_for_each_entry(s, &hb_subscribers, link)
-			s->node_up(s->priv, node, gen);
+			if (s->node_up)
+				s->node_up(s->priv, node, gen);
 	}
 	mutex_unlock(&hb_event_mutex);
 }
@@ -167,7 +168,8 @@ static void hb_view_down(u32 node, bool notify)
 		ocfsx_quorum_node_down(node);
 		if (notify)
 			list_for_each_entry(s, &hb_subscribers, link)
-				s->node_down(s->priv, node, gen);
+				if (s->node_down)
+					s->node_down(s->priv, node, gen);
 	}
 	mutex_unlock(&hb_event_mutex);
 }
@@ -179,7 +181,7 @@ void ocfsx_heartbeat_subscribe(struct ocfsx_heartbeat_subscriber *s)
 	mutex_lock(&hb_event_mutex);
 	list_add_tail(&s->link, &hb_subscribers);
 	for (n = 0; n < HB_MAX_NODES; n++)
-		if (READ_ONCE(hb_live_count[n]))
+		if (s->node_up && READ_ONCE(hb_live_count[n]))
 			s->node_up(s->priv, n, READ_ONCE(hb_view_gen[n]));
 	mutex_unlock(&hb_event_mutex);
 }

@@ -111,7 +111,7 @@ bool ocfsx_heartbeat_io_allowed(void);
  * Node up/down notifications, called from a heartbeat thread (they may
  * sleep, but must not start or stop regions). A node is live while it is
  * live on at least one running region; it goes down once no region sees it
- * live (docs/cluster-protocol.md §8).
+ * live (docs/cluster-protocol.md §8). Either callback may be NULL.
  */
 struct ocfsx_heartbeat_subscriber {
 	void (*node_up)(void *priv, u32 node, u64 generation);

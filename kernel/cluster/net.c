@@ -33,6 +33,7 @@
 #include <linux/workqueue.h>
 #include <net/sock.h>
 
+#include "heartbeat.h"
 #include "net.h"
 #include "net_wire.h"
 #include "nodemanager.h"
@@ -1270,6 +1271,33 @@ static int net_listen(void)
 	return 0;
 }
 
+/*
+ * A node that just came live on disk is connected to at once, whatever the
+ * backoff: it must reach every live node within the quorum join window
+ * (docs/cluster-protocol.md), which is shorter than the longest backoff.
+ */
+static void net_hb_node_up(void *priv, u32 node, u64 generation)
+{
+	struct net_node *nn;
+	bool kick = false;
+
+	if (!net_running() || node >= OCFSX_NM_MAX_NODES || node <= net.local)
+		return;
+	nn = &net_nodes[node];
+	spin_lock_bh(&nn->lock);
+	if (nn->configured && !nn->conn && nn->connecting) {
+		nn->failures = 0;
+		kick = true;
+	}
+	spin_unlock_bh(&nn->lock);
+	if (kick)
+		mod_delayed_work(net.wq, &nn->connect_work, 0);
+}
+
+static struct ocfsx_heartbeat_subscriber net_hb_sub = {
+	.node_up = net_hb_node_up,
+};
+
 int ocfsx_net_start(void)
 {
 	struct ocfsx_nm_node_info ni;
@@ -1325,6 +1353,7 @@ int ocfsx_net_start(void)
 	if (net.listen_sock)
 		queue_work(net.wq, &net.listen_work);
 	queue_delayed_work(net.wq, &net.scan_work, 0);
+	ocfsx_heartbeat_subscribe(&net_hb_sub);
 	pr_info("node %u listening on %pI4:%u, cluster \"%s\", %s%s\n",
 		net.local, &net.local_addr, net.local_port, net.ci.name,
 		net.key_len ? "cluster key fingerprint " :
@@ -1345,6 +1374,7 @@ void ocfsx_net_stop(void)
 		mutex_unlock(&net.mutex);
 		return;
 	}
+	ocfsx_heartbeat_unsubscribe(&net_hb_sub);
 	WRITE_ONCE(net.running, false);
 	if (net.listen_sock)
 		kernel_sock_shutdown(net.listen_sock, SHUT_RDWR);
