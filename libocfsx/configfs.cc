@@ -104,19 +104,17 @@ struct AttrSpec {
   const char* initial;                   // "" = unset: reads return nothing
   Frozen frozen;
 };
-// The initial values are the schema's (a unit test compares), which may lag
-// ClusterParams' defaults while a module change is on its way: harmless,
-// because registering writes every tunable.
+// The initial values are the schema's (a unit test compares).
 const std::vector<AttrSpec> kClusterAttrs = {
-    {"heartbeat_interval_ms", AttrType::kU32, 100, 10000, {}, "500", Frozen::kWhileOnline},
+    {"heartbeat_interval_ms", AttrType::kU32, 100, 10000, {}, "400", Frozen::kWhileOnline},
     {"dead_threshold", AttrType::kU32, 2, 120, {}, "5", Frozen::kWhileOnline},
-    {"idle_timeout_ms", AttrType::kU32, 1000, 600000, {}, "4000", Frozen::kWhileOnline},
+    {"idle_timeout_ms", AttrType::kU32, 1000, 600000, {}, "3000", Frozen::kWhileOnline},
     {"keepalive_delay_ms", AttrType::kU32, 100, 60000, {}, "1000", Frozen::kWhileOnline},
     {"reconnect_delay_ms", AttrType::kU32, 100, 60000, {}, "500", Frozen::kWhileOnline},
     {"fence_method", AttrType::kEnum, 0, 0, {"panic", "reboot", "halt"}, "reboot", Frozen::kNever},
     {"heartbeat_mode", AttrType::kEnum, 0, 0, {"local", "global"}, "local", Frozen::kWhileOnline},
 };
-// Only with Options::emulate_key_attr. Reads give the fingerprint, as the
+// Unless Options::emulate_key_attr is false. Reads give the fingerprint, as the
 // module's do (see WriteAttr).
 const AttrSpec kKeyAttr = {"key", AttrType::kKey, 0, 0, {}, "", Frozen::kWhileOnline};
 const std::vector<AttrSpec> kNodeAttrs = {
@@ -299,8 +297,8 @@ RegionRuntime ParseRegionStatus(std::string_view text) {
 
 Configfs::Options Configfs::OptionsFromEnv() {
   Options o;
-  if (const char* k = std::getenv("OCFSX_TEST_KEY_ATTR"); k && std::string_view(k) == "1")
-    o.emulate_key_attr = true;
+  if (const char* k = std::getenv("OCFSX_TEST_KEY_ATTR"); k && *k)
+    o.emulate_key_attr = std::string_view(k) != "0";
   if (const char* r = std::getenv("OCFSX_CONFIGFS_ROOT"); r && *r) {
     o.configfs_root = r;
     o.test_root = true;

@@ -447,7 +447,7 @@ TEST_CASE("o2cbx: status and cluster-status", "[o2cbx]") {
             "  State: n/a\n"
             "  Quorum: n/a\n"
             "  Fence reason: n/a\n"
-            "  Key fingerprint: n/a\n"
+            "  Key fingerprint: none\n"
             "  Local node: n1.example.com (number 0)\n"
             "  Nodes: 3\n"
             "  Live nodes: n/a\n"
@@ -502,10 +502,17 @@ void SetKey(const std::string& conf_path, const std::string& key) {
   REQUIRE(conf->Save(conf_path).ok());
 }
 
-// A module with the key attribute (the emulation plays one on request).
+// A module with the key attribute (the emulation's default).
 testutil::RunOptions KeyModule() {
   testutil::RunOptions o;
   o.env["OCFSX_TEST_KEY_ATTR"] = "1";
+  return o;
+}
+
+// An older module, without the key attribute.
+testutil::RunOptions KeylessModule() {
+  testutil::RunOptions o;
+  o.env["OCFSX_TEST_KEY_ATTR"] = "0";
   return o;
 }
 
@@ -573,7 +580,9 @@ TEST_CASE("o2cbx: register-cluster writes the key before any node", "[o2cbx]") {
   SetKey(f.conf(), kKey);
 
   // A module without the key attribute: refused, nothing left behind.
-  CHECK(f.Err({"register-cluster", "prd"}) ==
+  auto keyless = f.Run({"register-cluster", "prd"}, KeylessModule());
+  CHECK(keyless.exit_code == 1);
+  CHECK(keyless.err ==
         "o2cbx: cannot register cluster \"prd\": the loaded ocfsx module does not support cluster keys (no " +
             f.cluster_dir() +
             "/prd/key); load a newer module, or remove the key with 'o2cbx remove-key prd' on every node\n");
@@ -861,19 +870,9 @@ std::string Concrete(std::string path) {
 TEST_CASE("configfs: the test-root emulation matches the module's schema", "[configfs]") {
   auto schema = LoadSchema();
   REQUIRE(schema.size() > 15);
-  // The emulation has no cluster key attribute (TYPE hex) yet; libocfsx's
-  // owner adds it (empty value clears, 600, EBUSY while online), then this
-  // exception goes.
-  std::erase_if(schema, [](const SchemaEntry& e) { return e.type == "hex"; });
-  // Nor the read-only status reports (TYPE text) of the heartbeat service.
+  // The read-only status reports (TYPE text) describe a running cluster
+  // stack: the emulation has none.
   std::erase_if(schema, [](const SchemaEntry& e) { return e.type == "text"; });
-  // It also still starts with libocfsx's ClusterParams timeouts (500 ms,
-  // 4000 ms), not the module's 400 and 3000 (docs/cluster-protocol.md §6);
-  // when libocfsx follows, this exception goes.
-  for (auto& e : schema) {
-    if (e.path == "cluster/*/heartbeat_interval_ms") e.initial = "500";
-    if (e.path == "cluster/*/idle_timeout_ms") e.initial = "4000";
-  }
   Fixture f;
   ocfsx::Configfs::Options o;
   o.configfs_root = f.path("cfs");
@@ -919,7 +918,9 @@ TEST_CASE("configfs: the test-root emulation matches the module's schema", "[con
     const std::string dir =
         rel.substr(std::string("cluster/").size(), rel.rfind('/') - std::string("cluster/").size());
     const std::string attr = rel.substr(rel.rfind('/') + 1);
-    std::vector<std::string> bad = {"bogus", "-1", ""};
+    // An empty value clears the (hex) key; it is refused everywhere else.
+    std::vector<std::string> bad = {"bogus", "-1"};
+    if (e.type != "hex") bad.push_back("");
     const auto dots = e.range.find("..");
     if ((e.type == "u32" || e.type == "u64") && dots != std::string::npos) {
       const unsigned long long max = std::stoull(e.range.substr(dots + 2));
@@ -929,6 +930,7 @@ TEST_CASE("configfs: the test-root emulation matches the module's schema", "[con
     }
     if (e.type == "ipv4") bad.insert(bad.end(), {"10.0.0.256", "010.0.0.1", "224.0.0.1"});
     if (e.type == "path") bad.insert(bad.end(), {"relative/path", "/" + std::string(255, 'x')});
+    if (e.type == "hex") bad.insert(bad.end(), {std::string(31, 'a'), std::string(30, 'a'), std::string(130, 'a')});
     for (const auto& v : bad) {
       INFO(e.path << " = \"" << v << "\"");
       CHECK(fs.WriteAttr(dir, attr, v).err() == EINVAL);
@@ -942,6 +944,12 @@ TEST_CASE("configfs: the test-root emulation matches the module's schema", "[con
   for (const auto& e : schema) {
     if (e.kind != "attr" || e.online == "yes") continue;
     const std::string rel = Concrete(e.path);
+    if (e.type == "hex") {  // reads give a fingerprint, not the value
+      INFO(e.path);
+      CHECK(fs.WriteAttr(rel.substr(8, rel.rfind('/') - 8), rel.substr(rel.rfind('/') + 1), std::string(64, 'a'))
+                .err() == EBUSY);
+      continue;
+    }
     const std::string dir = rel.substr(8, rel.rfind('/') - 8);
     const std::string attr = rel.substr(rel.rfind('/') + 1);
     const std::string now = testutil::ReadFile(f.path("cfs/ocfsx/" + rel));

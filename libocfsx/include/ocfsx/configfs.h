@@ -128,9 +128,9 @@ class Configfs {
     // configfs, the class also does what the kernel would do on mkdir (see
     // configfs.cc), so tests drive the same code path as a real system.
     bool test_root = false;
-    // The emulation plays a module with the key attribute (tests of keys;
-    // $OCFSX_TEST_KEY_ATTR=1). Off by default, as the schema has no key yet.
-    bool emulate_key_attr = false;
+    // The emulation plays a module with the cluster key attribute, as the
+    // current module is; false ($OCFSX_TEST_KEY_ATTR=0) plays an older one.
+    bool emulate_key_attr = true;
     // Told about every mkdir, attribute write and rmdir (o2cbx -v).
     std::function<void(const std::string&)> trace;
   };
