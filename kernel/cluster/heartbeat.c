@@ -907,7 +907,7 @@ struct ocfsx_hb_region *ocfsx_hb_region_start(
 	list_add_tail_rcu(&r->link, &hb_regions);
 	spin_unlock(&hb_list_lock);
 	mutex_unlock(&hb_regions_mutex);
-	pr_info("region %s: heartbeat started as node %u (generation %016llx)",
+	pr_info("region %s: heartbeat started as node %u (generation %016llx)\n",
 		r->name, r->self, r->generation);
 	return r;
 

@@ -49,7 +49,10 @@ dmesg -c >/dev/null
 check "mount -t ocfsx" mount -t ocfsx -o errors=remount-ro,data=ordered,commit=5,acl,user_xattr "$DEV" "$MNT"
 dmesg | grep -F "ocfsx: " || true
 check "kernel says mounted on node 1, slot 0" sh -c "dmesg | grep -q 'ocfsx: vda: mounted (node 1, slot 0, 4096-byte blocks, 4096-byte clusters)'"
-check "heartbeat placeholder logged and mount went on" sh -c "dmesg | grep -q 'disk heartbeat is not available'"
+check "local heartbeat started on the volume" sh -c "dmesg | grep -Eq 'ocfsx: region [0-9A-Fa-f]{32}: heartbeat started as node 1 '"
+STATUS=/sys/kernel/config/ocfsx/cluster/$CL/status
+check "one heartbeat region runs while mounted" grep -qx 'heartbeat_regions 1' "$STATUS"
+check "node 1 live by its own heartbeat" grep -qx 'live_nodes 1' "$STATUS"
 check "in /proc/mounts as ocfsx" sh -c "grep -q '^/dev/vda $MNT ocfsx rw' /proc/mounts"
 check "options shown" sh -c "grep '^/dev/vda $MNT' /proc/mounts | grep -q 'errors=remount-ro,data=ordered,commit=5,acl,user_xattr,slot=0'"
 check "slot 0 held by node 1 on disk" [ "$(slot_line 0)" = 1 ]
@@ -77,7 +80,10 @@ check "statfs free between 1 and 65536 ($free)" [ "$free" -gt 0 -a "$free" -lt 6
 check "statfs name max 255" [ "$(stat -f -c %l "$MNT")" = 255 ]
 check "cat of a directory fails with EISDIR" sh -c "cat '$MNT/lost+found' 2>&1 | grep -q 'Is a directory'"
 
+dmesg -c >/dev/null
 check "umount" umount "$MNT"
+check "umount stopped the heartbeat cleanly" sh -c "dmesg | grep -Eq 'ocfsx: region [0-9A-Fa-f]{32}: heartbeat stopped \\(clean\\)'"
+check "no heartbeat region after umount" grep -qx 'heartbeat_regions 0' "$STATUS"
 check "slot 0 free after umount" [ "$(slot_line 0)" = free ]
 jline 0
 check "journal of slot 0 clean, not marked dirty after umount" sh -c "debugfs.ocfsx -R stats $DEV | grep 'slot 0:' | grep -v 'marked dirty' | grep -q ', clean'"

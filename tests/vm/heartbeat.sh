@@ -1,7 +1,8 @@
 # heartbeat: the kernel disk heartbeat on 3 nodes, global mode, one boot
 # (node 3 boots twice). Node 1 formats the shared disk; every node builds
 # the cluster by raw configfs writes with the volume's heartbeat region and
-# checks: every node sees the others live; node 3 powered off is seen dead
+# checks: every node sees the others live, also while every VM's CPU and
+# disk are saturated for 20 s (no false deaths); node 3 powered off is seen dead
 # by nodes 1 and 2 within the protocol's bound (measured on the host clock
 # and printed); node 3 restarted comes back live with a new generation; a
 # clean offline is seen as "stopped" at once; a node configured with node
@@ -19,6 +20,8 @@ N=$CL/node
 DISK=$OCFSX_DISK
 INTERVAL=400
 DEAD=5
+SATURATE_S=20
+
 # docs/cluster-protocol.md §5.2: a powered-off node is declared dead at
 # most T_dead + 2 intervals plus I/O latency after its last write. SLACK_MS
 # is that latency under TCG (3 emulated VMs on 2 shared host CPUs) plus the
@@ -166,6 +169,29 @@ check "configfs tree matches the schema" sh /lib/ocfsx/configfs-schema/check-liv
 	"cluster/$CNAME/node/node$OCFSX_NODE/local=1" "cluster/$CNAME/fence_method=halt" \
 	"cluster/$CNAME/heartbeat_mode=global" "cluster/$CNAME/heartbeat/$UUID/dev=$DISK" \
 	"cluster/$CNAME/heartbeat/$UUID/start_block=$HB_START" "cluster/$CNAME/heartbeat/$UUID/block_bytes=$BS"
+
+if [ "$OCFSX_BOOT" = 1 ]; then
+	# --- no false deaths while every VM is saturated ---------------------------------
+	# Each node's only CPU runs three busy loops and a reader of the shared
+	# disk for SATURATE_S seconds (on top of TCG emulating 3 VMs on 2 host
+	# CPUs): no node may be declared dead or lose quorum meanwhile.
+	barrier saturate
+	dmesg -c >/dev/null
+	hogs=""
+	for _ in 1 2 3; do
+		sh -c 'while :; do :; done' &
+		hogs="$hogs $!"
+	done
+	sh -c "while :; do dd if=$DISK of=/dev/null bs=64k count=512 2>/dev/null; done" &
+	hogs="$hogs $!"
+	sleep $SATURATE_S
+	kill $hogs
+	wait $hogs 2>/dev/null || true
+	check "no node declared dead under load" sh -c "! dmesg | grep -q 'is down'"
+	check "no fence under load" [ "$(status_key "$CL/status" state)" = online ]
+	check "live_nodes still 1 2 3 after load" [ "$(status_key "$CL/status" live_nodes)" = "1 2 3" ]
+	check "still joined after load" grep -qx 'quorum joined' "$CL/status"
+fi
 
 if [ "$OCFSX_BOOT" = 1 ]; then
 	# --- power node 3 off ------------------------------------------------------------
