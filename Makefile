@@ -9,7 +9,7 @@ WERROR := $(if $(CI),ON,OFF)
 KVER = $(shell scripts/kver)
 KDIR = /lib/modules/$(KVER)/build
 
-.PHONY: all deps userspace module fixtures unit vm-test test demo bench-tools install clean
+.PHONY: all deps userspace module fixtures unit vm-test test demo bench bench-tools install clean
 
 all: userspace module
 
@@ -46,7 +46,13 @@ install: all
 	install -D -m 0644 kernel/ocfsx.ko /lib/modules/$(KVER)/extra/ocfsx.ko
 	depmod -a $(KVER)
 
-# Benchmarks: figures, never pass/fail on speed.
+# Benchmarks: figures, never pass/fail on speed; never part of 'make test'.
+# bench: the file system in one VM against Debian's OCFS2 (bench/README.md);
+# bench-tools: mkfs/fsck on the host. Separate, as they measure different things.
+bench: all
+	@scripts/deps.sh bench
+	@bench/fs.sh
+
 bench-tools: userspace
 	@scripts/deps.sh bench
 	@bench/tools.sh
