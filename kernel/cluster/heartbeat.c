@@ -97,31 +97,6 @@ static u64 hb_view_gen[HB_MAX_NODES];
 static bool hb_view_seen[HB_MAX_NODES];
 static LIST_HEAD(hb_subscribers);
 
-static ocfsx_ns_t hb_now(void *priv)
-{
-	return ktime_get_ns();
-}
-
-/*
- * The cores trace every protocol step; those lines are informational.
- * What a user must act on is logged by this file, once, with the fix.
- */
-static void hb_core_log(void *priv, int level, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	/* The cores prefix their lines ("ocfsx hb: ", "ocfsx quorum: "). */
-	if (level == OCFSX_LOG_DEBUG)
-		printk(KERN_DEBUG "%pV\n", &vaf);
-	else
-		printk(KERN_INFO "%pV\n", &vaf);
-	va_end(args);
-}
-
 void ocfsx_heartbeat_kick(void)
 {
 	wake_up_all(&hb_wq);
@@ -469,7 +444,7 @@ static ocfsx_ns_t hb_step(struct ocfsx_hb_region *r, ocfsx_ns_t *next_tick)
 	    !r->stop_called) {
 		r->stop_called = true;
 		ocfsx_hb_stop(hb);
-		*next_tick = hb_now(NULL);	/* write STOPPED right away */
+		*next_tick = ocfsx_proto_kernel_now(NULL);	/* write STOPPED right away */
 	}
 	if (r->write_inflight && smp_load_acquire(&r->write_complete)) {
 		r->write_inflight = false;
@@ -480,7 +455,7 @@ static ocfsx_ns_t hb_step(struct ocfsx_hb_region *r, ocfsx_ns_t *next_tick)
 	if (r->read_inflight && smp_load_acquire(&r->read_complete))
 		hb_process_read(r);
 
-	now = hb_now(NULL);
+	now = ocfsx_proto_kernel_now(NULL);
 	dl = ocfsx_hb_next_deadline(hb);
 	if (dl != OCFSX_NS_NEVER && now >= dl)
 		ocfsx_hb_tick(hb);
@@ -528,7 +503,7 @@ static bool hb_wake_cond(struct ocfsx_hb_region *r)
 static int hb_thread(void *arg)
 {
 	struct ocfsx_hb_region *r = arg;
-	ocfsx_ns_t next_tick = hb_now(NULL), dl, now;
+	ocfsx_ns_t next_tick = ocfsx_proto_kernel_now(NULL), dl, now;
 	long timeout;
 
 	while (!kthread_should_stop()) {
@@ -539,7 +514,7 @@ static int hb_thread(void *arg)
 			if (r->read_inflight || r->write_inflight)
 				timeout = HZ / 10;
 		} else {
-			now = hb_now(NULL);
+			now = ocfsx_proto_kernel_now(NULL);
 			timeout = dl > now ? nsecs_to_jiffies(dl - now) + 1 : 0;
 		}
 		if (timeout)
@@ -865,8 +840,8 @@ struct ocfsx_hb_region *ocfsx_hb_region_start(
 	}
 
 	r->env.priv = r;
-	r->env.now = hb_now;
-	r->env.log = hb_core_log;
+	r->env.now = ocfsx_proto_kernel_now;
+	r->env.log = ocfsx_proto_kernel_log;
 	r->env.event = hb_core_event;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.self = r->self;
@@ -1063,7 +1038,7 @@ void ocfsx_heartbeat_live_nodes(unsigned long *map)
 int ocfsx_heartbeat_node_stats(u32 node, struct ocfsx_hb_node_stats *st)
 {
 	struct ocfsx_hb_region *r;
-	ocfsx_ns_t now = hb_now(NULL), last = 0;
+	ocfsx_ns_t now = ocfsx_proto_kernel_now(NULL), last = 0;
 	bool any = false, self_active = false;
 
 	if (node >= HB_MAX_NODES)

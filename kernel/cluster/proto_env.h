@@ -86,4 +86,11 @@ struct ocfsx_proto_env {
 
 const char *ocfsx_proto_reason_name(__u32 reason);
 
+#ifdef __KERNEL__
+/* The module's clock and log for the cores (proto_kernel.c). */
+ocfsx_ns_t ocfsx_proto_kernel_now(void *priv);
+void ocfsx_proto_kernel_log(void *priv, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#endif
+
 #endif /* OCFSX_PROTO_ENV_H */

@@ -35,27 +35,6 @@ static bool quo_fenced;			/* until the module is unloaded */
 static u32 quo_reason;			/* why fenced or left */
 static u32 quo_pending;			/* fence to carry out after unlock */
 
-static ocfsx_ns_t quo_now(void *priv)
-{
-	return ktime_get_ns();
-}
-
-static void quo_core_log(void *priv, int level, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	/* The cores prefix their lines ("ocfsx hb: ", "ocfsx quorum: "). */
-	if (level == OCFSX_LOG_DEBUG)
-		printk(KERN_DEBUG "%pV\n", &vaf);
-	else
-		printk(KERN_INFO "%pV\n", &vaf);
-	va_end(args);
-}
-
 /* quo_mutex held: the node must stop every shared I/O now. */
 static void quo_fence_locked(u32 reason)
 {
@@ -147,7 +126,7 @@ static void quo_rearm(void)
 		cancel_delayed_work(&quo_work);
 		return;
 	}
-	now = quo_now(NULL);
+	now = ocfsx_proto_kernel_now(NULL);
 	mod_delayed_work(system_wq, &quo_work,
 			 dl > now ? nsecs_to_jiffies(dl - now) + 1 : 0);
 }
@@ -178,8 +157,8 @@ static void quo_create(void)
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return;
-	quo_env.now = quo_now;
-	quo_env.log = quo_core_log;
+	quo_env.now = ocfsx_proto_kernel_now;
+	quo_env.log = ocfsx_proto_kernel_log;
 	quo_env.event = quo_event;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.self = ci.local_node;
