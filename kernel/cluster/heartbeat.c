@@ -969,6 +969,17 @@ void ocfsx_hb_region_stats(struct ocfsx_hb_region *r,
 	st->generation = r->generation;
 }
 
+void ocfsx_hb_region_live_nodes(struct ocfsx_hb_region *r,
+				unsigned long *map)
+{
+	u32 n;
+
+	bitmap_zero(map, OCFSX_NM_MAX_NODES);
+	for (n = 0; n < HB_MAX_NODES && n < OCFSX_NM_MAX_NODES; n++)
+		if (n != r->self && test_bit(n, r->live))
+			__set_bit(n, map);
+}
+
 /* ----------------------------------------------------------------------
  * Node-wide queries
  */

@@ -88,6 +88,14 @@ struct ocfsx_hb_region_stats {
 void ocfsx_hb_region_stats(struct ocfsx_hb_region *r,
 			   struct ocfsx_hb_region_stats *st);
 
+/*
+ * Other nodes live on this region, ourselves excluded, as a bitmap of
+ * OCFSX_NM_MAX_NODES bits. In local mode: the nodes that have the volume
+ * mounted.
+ */
+void ocfsx_hb_region_live_nodes(struct ocfsx_hb_region *r,
+				unsigned long *map);
+
 /* Running regions: all of them, and those started in local mode. */
 int ocfsx_heartbeat_regions(void);
 int ocfsx_heartbeat_local_regions(void);

@@ -521,6 +521,8 @@ static int start_heartbeat(struct super_block *sb)
 	struct ocfsx_hb_region_params p = {};
 	struct ocfsx_hb_region *r;
 	char name[2 * OCFSX_UUID_LEN + 1];
+	DECLARE_BITMAP(live, OCFSX_NM_MAX_NODES);
+	unsigned long other;
 	int err;
 
 	if (sbi->incompat & OCFSX_FEATURE_INCOMPAT_LOCAL_MOUNT)
@@ -546,6 +548,18 @@ static int start_heartbeat(struct super_block *sb)
 	if (err) {
 		ocfsx_hb_region_stop(r);
 		goto fail;
+	}
+	/*
+	 * Until the DLM is in, nothing keeps two nodes' caches coherent: a
+	 * volume another node heartbeats on (has mounted) is refused.
+	 */
+	ocfsx_hb_region_live_nodes(r, live);
+	other = find_first_bit(live, OCFSX_NM_MAX_NODES);
+	if (other < OCFSX_NM_MAX_NODES) {
+		pr_err("%s: node %lu has this volume mounted; ocfsx mounts a volume on one node at a time until its DLM lands: unmount it there first\n",
+		       sb->s_id, other);
+		ocfsx_hb_region_stop(r);
+		return -EBUSY;
 	}
 	sbi->hb = r;
 	return 0;

@@ -1,7 +1,9 @@
 # fs-recovery: node 1 writes and commits, then is powered off without
 # unmounting; booted again, its mount must replay its slot's journal (one
 # kernel line says so), show the committed data, and leave a volume that
-# fsck.ocfsx -n -f finds clean. Node 2 only pulls the plug.
+# fsck.ocfsx -n -f finds clean. Node 2 first tries to mount the volume
+# while node 1 has it mounted (refused with one line: one node at a time
+# until the DLM lands), then pulls the plug.
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
@@ -10,7 +12,25 @@ CL=fstest
 MNT=/mnt/ocfsx
 DEV=$OCFSX_DISK
 
+setup_cluster() {
+	check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
+	check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
+	check "o2cbx add-node node2" o2cbx add-node "$CL" node2 --ip "$(node_ip 2)" --number 2
+	check "o2cbx online $CL" o2cbx online "$CL"
+	mkdir -p "$MNT"
+}
+
 if [ "$OCFSX_NODE" = 2 ]; then
+	setup_cluster
+	barrier mounted
+	dmesg -c >/dev/null
+	if mount -t ocfsx "$DEV" "$MNT" 2>/dev/null; then
+		umount "$MNT"
+		fail "second node mounted a volume node 1 has mounted"
+	fi
+	check "refused: node 1 has the volume mounted" sh -c "dmesg | grep -q 'ocfsx: vda: node 1 has this volume mounted; ocfsx mounts a volume on one node at a time'"
+	check "nothing mounted here" sh -c "! grep -q ' $MNT ' /proc/mounts"
+	check "node 2 took no slot" sh -c "! debugfs.ocfsx -R slotmap $DEV | awk '\$2 == 2' | grep -q ."
 	barrier committed
 	check "power node 1 off" hostctl kill 1
 	check "boot node 1 again" hostctl start 1
@@ -18,14 +38,12 @@ if [ "$OCFSX_NODE" = 2 ]; then
 	exit 0
 fi
 
-check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
-check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
-check "o2cbx online $CL" o2cbx online "$CL"
-mkdir -p "$MNT"
+setup_cluster
 seq 1 60000 >/tmp/data
 if [ "$OCFSX_BOOT" = 1 ]; then
 	check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
 	check "mount" mount -t ocfsx -o commit=600 "$DEV" "$MNT"
+	barrier mounted
 	check "write a file" cp /tmp/data "$MNT/kept"
 	check "mkdir" mkdir "$MNT/dir"
 	check "rename into it" mv "$MNT/kept" "$MNT/dir/kept"
