@@ -164,6 +164,26 @@ static void node_of_inode(struct buffer_head *bh, struct ext_node *n)
 	n->type = OCFSX_BT_INODE;
 }
 
+/* Reads the inode block and checks the extent root it holds. */
+static struct buffer_head *read_root(struct inode *inode, struct ext_node *root)
+{
+	struct buffer_head *ibh = ocfsx_read_inode_bh(inode);
+	int err;
+
+	if (IS_ERR(ibh))
+		return ibh;
+	node_of_inode(ibh, root);
+	err = check_node(inode, inode->i_ino, root->eh,
+			 ocfsx_inode_extent_recs(inode->i_sb->s_blocksize,
+						 OCFSX_I(inode)->xattr_inline),
+			 -1);
+	if (err) {
+		brelse(ibh);
+		return ERR_PTR(err);
+	}
+	return ibh;
+}
+
 static void node_of_block(struct buffer_head *bh, struct ext_node *n)
 {
 	n->bh = bh;
@@ -264,15 +284,9 @@ int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
 	u32 used, i, half;
 	int err;
 
-	ibh = ocfsx_read_inode_bh(inode);
+	ibh = read_root(inode, &root);
 	if (IS_ERR(ibh))
 		return PTR_ERR(ibh);
-	node_of_inode(ibh, &root);
-	err = check_node(inode, inode->i_ino, root.eh,
-			 ocfsx_inode_extent_recs(sb->s_blocksize,
-						 oi->xattr_inline), -1);
-	if (err)
-		goto out;
 	err = ocfsx_journal_access(h, ibh, false);
 	if (err)
 		goto out;
@@ -445,15 +459,10 @@ int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep)
 	u32 used;
 	int err;
 
-	ibh = ocfsx_read_inode_bh(inode);
+	ibh = read_root(inode, &root);
 	if (IS_ERR(ibh))
 		return PTR_ERR(ibh);
-	node_of_inode(ibh, &root);
-	err = check_node(inode, inode->i_ino, root.eh,
-			 ocfsx_inode_extent_recs(sb->s_blocksize,
-						 oi->xattr_inline), -1);
-	if (!err)
-		err = ocfsx_journal_access(h, ibh, false);
+	err = ocfsx_journal_access(h, ibh, false);
 	if (err)
 		goto out;
 	if (le16_to_cpu(root.eh->eh_depth) == 0) {
@@ -526,15 +535,9 @@ int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end)
 	u32 i, used;
 	int err;
 
-	ibh = ocfsx_read_inode_bh(inode);
+	ibh = read_root(inode, &root);
 	if (IS_ERR(ibh))
 		return PTR_ERR(ibh);
-	node_of_inode(ibh, &root);
-	err = check_node(inode, inode->i_ino, root.eh,
-			 ocfsx_inode_extent_recs(sb->s_blocksize,
-						 oi->xattr_inline), -1);
-	if (err)
-		goto out;
 	if (le16_to_cpu(root.eh->eh_depth) != 0) {
 		err = -EOPNOTSUPP;
 		goto out;
