@@ -45,7 +45,7 @@ static void bad_dirent(struct inode *dir, u64 blkno, u32 off)
 }
 
 /* The dirent block at logical block lblk, verified (owner = dir). */
-static struct buffer_head *read_dir_block(struct inode *dir, u64 lblk)
+struct buffer_head *ocfsx_read_dir_block(struct inode *dir, u64 lblk)
 {
 	u64 pblk;
 	int err;
@@ -139,7 +139,7 @@ static int ocfsx_readdir(struct file *file, struct dir_context *ctx)
 			ctx->pos = base + sb->s_blocksize;
 			continue;
 		}
-		bh = read_dir_block(dir, lblk);
+		bh = ocfsx_read_dir_block(dir, lblk);
 		if (IS_ERR(bh)) {
 			err = PTR_ERR(bh);
 			break;
@@ -331,7 +331,7 @@ int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
 		return dx_lookup(dir, name, len, hash, ino);
 	nblk = dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk < nblk; lblk++) {
-		bh = read_dir_block(dir, lblk);
+		bh = ocfsx_read_dir_block(dir, lblk);
 		if (IS_ERR(bh))
 			return PTR_ERR(bh);
 		err = find_in_region(dir, bh->b_data,

@@ -126,6 +126,39 @@ bad:
 	return -EFSCORRUPTED;
 }
 
+/*
+ * Reads directory block lblk, or the inline body when inl, and checks its
+ * entries: *region and *len then describe the entry area.
+ */
+static struct buffer_head *read_dir_region(struct inode *dir, u64 lblk,
+					   bool inl, void **region, u32 *len)
+{
+	struct buffer_head *bh;
+	u64 blkno = 0;
+	int err;
+
+	if (inl) {
+		bh = ocfsx_read_inode_bh(dir);
+		if (IS_ERR(bh))
+			return bh;
+		*region = bh->b_data + OCFSX_INODE_BODY_OFFSET;
+		*len = dir->i_size;
+	} else {
+		bh = ocfsx_read_dir_block(dir, lblk);
+		if (IS_ERR(bh))
+			return bh;
+		*region = bh->b_data;
+		*len = ocfsx_dirent_area(dir->i_sb->s_blocksize);
+		blkno = bh->b_blocknr;
+	}
+	err = check_region(dir, *region, *len, blkno);
+	if (err) {
+		brelse(bh);
+		return ERR_PTR(err);
+	}
+	return bh;
+}
+
 static bool region_insert(void *region, u32 len, const char *name, u32 nlen,
 			  u64 ino, u8 ft, u32 hash)
 {
@@ -348,25 +381,17 @@ out_inline:
 	}
 	nblk = dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk <= nblk; lblk++) {
-		u64 pblk;
+		void *region;
+		u32 rlen;
 
 		if (lblk == nblk) {
 			bh = new_dir_block(h, dir, lblk);
 			if (IS_ERR(bh))
 				return PTR_ERR(bh);
 		} else {
-			err = ocfsx_bmap_block(dir, lblk, &pblk);
-			if (err)
-				return err;
-			bh = ocfsx_read_meta(sb, pblk, OCFSX_BT_DIRBLOCK,
-					     dir->i_ino);
+			bh = read_dir_region(dir, lblk, false, &region, &rlen);
 			if (IS_ERR(bh))
 				return PTR_ERR(bh);
-			err = check_region(dir, bh->b_data, area, pblk);
-			if (err) {
-				brelse(bh);
-				return err;
-			}
 			if (le16_to_cpu(((struct ocfsx_dir_trailer *)
 			    (bh->b_data + area))->dt_largest_free) <
 			    ocfsx_dir_rec_len(nlen)) {
@@ -404,10 +429,10 @@ static int change_entry(handle_t *h, struct inode *dir, const char *name,
 {
 	struct super_block *sb = dir->i_sb;
 	u32 hash = (u32)siphash(name, nlen, &OCFSX_SB(sb)->dx_key);
-	u32 area = ocfsx_dirent_area(sb->s_blocksize), prev;
 	bool inl = OCFSX_I(dir)->body_format == OCFSX_BODY_INLINE;
 	struct buffer_head *bh;
-	u64 lblk, nblk, pblk;
+	u64 lblk, nblk;
+	u32 prev;
 	void *region;
 	u32 len;
 	int off, err;
@@ -419,27 +444,9 @@ static int change_entry(handle_t *h, struct inode *dir, const char *name,
 	}
 	nblk = inl ? 1 : dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk < nblk; lblk++) {
-		if (inl) {
-			bh = ocfsx_read_inode_bh(dir);
-			region = bh->b_data + OCFSX_INODE_BODY_OFFSET;
-			len = dir->i_size;
-			pblk = 0;
-		} else {
-			err = ocfsx_bmap_block(dir, lblk, &pblk);
-			if (err)
-				return err;
-			bh = ocfsx_read_meta(sb, pblk, OCFSX_BT_DIRBLOCK,
-					     dir->i_ino);
-			region = IS_ERR(bh) ? NULL : bh->b_data;
-			len = area;
-		}
+		bh = read_dir_region(dir, lblk, inl, &region, &len);
 		if (IS_ERR(bh))
 			return PTR_ERR(bh);
-		err = check_region(dir, region, len, pblk);
-		if (err) {
-			brelse(bh);
-			return err;
-		}
 		off = region_find(region, len, name, nlen, hash, &prev);
 		if (off < 0) {
 			brelse(bh);
@@ -478,32 +485,18 @@ static int dir_is_empty(struct inode *dir)
 {
 	struct super_block *sb = dir->i_sb;
 	bool inl = OCFSX_I(dir)->body_format == OCFSX_BODY_INLINE;
-	u32 area = ocfsx_dirent_area(sb->s_blocksize);
 	struct buffer_head *bh;
-	u64 lblk, nblk, pblk;
+	u64 lblk, nblk;
 	void *region;
 	u32 len, off;
-	int err, names = 0;
+	int names = 0;
 
 	nblk = inl ? 1 : dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk < nblk; lblk++) {
-		if (inl) {
-			bh = ocfsx_read_inode_bh(dir);
-			len = dir->i_size;
-			pblk = 0;
-		} else {
-			err = ocfsx_bmap_block(dir, lblk, &pblk);
-			if (err)
-				return err;
-			bh = ocfsx_read_meta(sb, pblk, OCFSX_BT_DIRBLOCK,
-					     dir->i_ino);
-			len = area;
-		}
+		bh = read_dir_region(dir, lblk, inl, &region, &len);
 		if (IS_ERR(bh))
 			return PTR_ERR(bh);
-		region = inl ? bh->b_data + OCFSX_INODE_BODY_OFFSET : bh->b_data;
-		err = check_region(dir, region, len, pblk);
-		for (off = 0; !err && off < len;) {
+		for (off = 0; off < len;) {
 			struct ocfsx_dir_entry *de = de_at(region, off);
 			const char *n = (char *)de + OCFSX_DIRENT_NAME_OFFSET;
 
@@ -513,8 +506,6 @@ static int dir_is_empty(struct inode *dir)
 			off += le16_to_cpu(de->de_rec_len);
 		}
 		brelse(bh);
-		if (err)
-			return err;
 		if (names)
 			return 0;
 	}

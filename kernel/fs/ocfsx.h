@@ -175,6 +175,7 @@ int ocfsx_orphan_del(handle_t *h, struct inode *inode);
 struct dentry *ocfsx_lookup(struct inode *dir, struct dentry *dentry,
 			    unsigned int flags);
 extern const struct file_operations ocfsx_dir_fops;
+struct buffer_head *ocfsx_read_dir_block(struct inode *dir, u64 lblk);
 int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
 			 unsigned int len, u64 *ino);
 
