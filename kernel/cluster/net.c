@@ -1246,6 +1246,12 @@ static const char *const net_state_names[] = {
 	[OCFSX_NET_DOWN]	= "down",
 };
 
+const char *ocfsx_net_state_name(u32 state)
+{
+	return state < ARRAY_SIZE(net_state_names) ? net_state_names[state] :
+						     NULL;
+}
+
 static int net_listen(void)
 {
 	struct sockaddr_in sin = {
@@ -1445,7 +1451,7 @@ static ssize_t net_debug_read(struct file *file, char __user *ubuf,
 		ocfsx_net_node_stats(i, &st);
 		n += scnprintf(buf + n, size - n,
 			       "node %u %s connects %u msgs_sent %llu msgs_recv %llu bytes_sent %llu bytes_recv %llu rtt_us %u idle_ms %lld\n",
-			       i, net_state_names[st.state], st.connects,
+			       i, ocfsx_net_state_name(st.state), st.connects,
 			       st.msgs_sent, st.msgs_recv, st.bytes_sent,
 			       st.bytes_recv, st.rtt_us, st.idle_ms);
 	}

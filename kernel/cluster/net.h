@@ -69,6 +69,9 @@ struct ocfsx_net_node_stats {
  */
 int ocfsx_net_node_stats(u32 node, struct ocfsx_net_node_stats *st);
 
+/* "none", "connecting", ... as status files show them; NULL if unknown. */
+const char *ocfsx_net_state_name(u32 state);
+
 /* The cluster went online (local node set) / offline. */
 int ocfsx_net_start(void);
 void ocfsx_net_stop(void);

@@ -642,15 +642,6 @@ static const char *const nm_hb_view_names[] = {
 	[OCFSX_HB_VIEW_LIVE]	= "live",
 };
 
-static const char *const nm_conn_names[] = {
-	[OCFSX_NET_NONE]	= "none",
-	[OCFSX_NET_CONNECTING]	= "connecting",
-	[OCFSX_NET_HANDSHAKE]	= "handshake",
-	[OCFSX_NET_UP]		= "up",
-	[OCFSX_NET_REFUSED]	= "refused",
-	[OCFSX_NET_DOWN]	= "down",
-};
-
 /* Read-only: "key value" lines, parsed by o2cbx. */
 static ssize_t nm_node_status_show(struct config_item *item, char *page)
 {
@@ -671,7 +662,7 @@ static ssize_t nm_node_status_show(struct config_item *item, char *page)
 		hs.age_ms = -1;
 	}
 	if (local || num == NM_NUM_UNSET || ocfsx_net_node_stats(num, &ns) ||
-	    ns.state >= ARRAY_SIZE(nm_conn_names)) {
+	    !ocfsx_net_state_name(ns.state)) {
 		memset(&ns, 0, sizeof(ns));
 		ns.idle_ms = -1;
 	}
@@ -680,7 +671,7 @@ static ssize_t nm_node_status_show(struct config_item *item, char *page)
 			 "conn %s\nconn_idle_ms %lld\nmsgs_sent %llu\nmsgs_recv %llu\n"
 			 "bytes_sent %llu\nbytes_recv %llu\nrtt_us %u\nconnects %u\n",
 			 nm_hb_view_names[hs.view], hs.generation, hs.age_ms,
-			 nm_conn_names[ns.state], ns.idle_ms, ns.msgs_sent,
+			 ocfsx_net_state_name(ns.state), ns.idle_ms, ns.msgs_sent,
 			 ns.msgs_recv, ns.bytes_sent, ns.bytes_recv, ns.rtt_us,
 			 ns.connects);
 }
