@@ -20,7 +20,6 @@
 namespace {
 
 constexpr const char* kProg = "debugfs.ocfsx";
-constexpr const char* kVersion = "0.1";
 
 void Usage(FILE* out) {
   std::fprintf(out,
@@ -43,7 +42,7 @@ int main(int argc, char** argv) {
   while ((c = getopt(argc, argv, ":R:Vh")) != -1) {
     switch (c) {
       case 'R': request = optarg; have_request = true; break;
-      case 'V': std::printf("%s %s (ocfsx format %d.%d)\n", kProg, kVersion, OCFSX_FORMAT_MAJOR, OCFSX_FORMAT_MINOR); return 0;
+      case 'V': std::printf("%s %s (ocfsx format %d.%d)\n", kProg, OCFSX_VERSION, OCFSX_FORMAT_MAJOR, OCFSX_FORMAT_MINOR); return 0;
       case 'h': Usage(stdout); return 0;
       case ':': std::fprintf(stderr, "%s: option -%c needs an argument (see -h)\n", kProg, optopt); return 1;
       default: std::fprintf(stderr, "%s: unknown option -%c (see -h)\n", kProg, optopt ? optopt : '?'); return 1;

@@ -15,7 +15,6 @@ namespace {
 
 namespace ck = ocfsx::check;
 constexpr const char* kProg = "fsck.ocfsx";
-constexpr const char* kVersion = "0.1";
 
 void Usage(FILE* out) {
   std::fprintf(out,
@@ -77,7 +76,7 @@ int main(int argc, char** argv) {
       case 'P': opts.progress = true; break;
       case 'v': opts.verbose = true; break;
       case 'V':
-        std::printf("%s %s (ocfsx format %d.%d)\n", kProg, kVersion, OCFSX_FORMAT_MAJOR, OCFSX_FORMAT_MINOR);
+        std::printf("%s %s (ocfsx format %d.%d)\n", kProg, OCFSX_VERSION, OCFSX_FORMAT_MAJOR, OCFSX_FORMAT_MINOR);
         return 0;
       case 'h': Usage(stdout); return 0;
       default: return UsageError(std::string("unknown option -") + static_cast<char>(optopt ? optopt : '?'));

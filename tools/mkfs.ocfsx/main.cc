@@ -19,7 +19,6 @@
 namespace {
 
 constexpr const char* kProg = "mkfs.ocfsx";
-constexpr const char* kVersion = "0.1";
 
 [[noreturn]] void Die(const std::string& msg) {
   std::fprintf(stderr, "%s: %s\n", kProg, msg.c_str());
@@ -215,7 +214,7 @@ int main(int argc, char** argv) {
       case 'q': opts.quiet = true; break;
       case 'v': opts.verbose = true; break;
       case 'V':
-        std::printf("%s %s (ocfsx format %d.%d)\n", kProg, kVersion, OCFSX_FORMAT_MAJOR, OCFSX_FORMAT_MINOR);
+        std::printf("%s %s (ocfsx format %d.%d)\n", kProg, OCFSX_VERSION, OCFSX_FORMAT_MAJOR, OCFSX_FORMAT_MINOR);
         return 0;
       case 'h': Usage(stdout); return 0;
       case ':': Die(std::string("option -") + static_cast<char>(optopt ? optopt : '?') + " needs an argument (see -h)");
@@ -280,7 +279,7 @@ int main(int argc, char** argv) {
     char uuid_text[37];
     uuid_unparse_lower(opts.uuid, uuid_text);
     uint64_t last = p.clusters - (p.groups - 1) * p.cpg;
-    std::printf("%s %s\n", kProg, kVersion);
+    std::printf("%s %s\n", kProg, OCFSX_VERSION);
     std::printf("Label: %s\n", opts.label.c_str());
     std::printf("UUID: %s\n", uuid_text);
     std::printf("Features: backup-super inline-data indexed-dirs xattr%s\n", opts.local ? " local" : "");

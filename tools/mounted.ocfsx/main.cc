@@ -34,7 +34,6 @@ using ocfsx::Volume;
 namespace inspect = ocfsx::inspect;
 
 constexpr const char* kProg = "mounted.ocfsx";
-constexpr const char* kVersion = "0.1";
 
 void Usage(FILE* out) {
   std::fprintf(out,
@@ -145,7 +144,7 @@ int main(int argc, char** argv) {
     switch (c) {
       case 'd': full = false; break;
       case 'f': full = true; break;
-      case 'V': std::printf("%s %s\n", kProg, kVersion); return 0;
+      case 'V': std::printf("%s %s\n", kProg, OCFSX_VERSION); return 0;
       case 'h': Usage(stdout); return 0;
       default:
         std::fprintf(stderr, "%s: unknown option -%c (see -h)\n", kProg, optopt ? optopt : '?');
