@@ -8,6 +8,9 @@
  *   inline_io dcat FILE                    the file through an O_DIRECT read
  *   inline_io seek FILE OFF                "data D hole H" from OFF
  *   inline_io falloc FILE MODE OFF LEN     fallocate(2); MODE 0, keep or punch
+ *   inline_io race FILE                    a child rewrites "abc" at 0 2000
+ *                                          times while a MAP_SHARED store
+ *                                          puts "XY" at 50 (FILE >= 52 bytes)
  *   inline_io dirgrow DIR N                reads 2 small batches of DIR,
  *                                          creates N files gNNN, reads on;
  *                                          prints "first F seen S dup D":
@@ -26,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int die(const char *what)
@@ -169,6 +173,36 @@ static int list_names(const char *dir, char ***names)
 	return n;
 }
 
+static int cmd_race(const char *path)
+{
+	int fd = open_or_die(path, O_RDWR), status, i;
+	char *m = mmap(NULL, 52, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	pid_t pid;
+
+	if (m == MAP_FAILED)
+		return die("mmap");
+	pid = fork();
+	if (pid < 0)
+		return die("fork");
+	if (pid == 0) {
+		for (i = 0; i < 2000; i++)
+			if (pwrite(fd, "abc", 3, 0) != 3)
+				_exit(1);
+		_exit(0);
+	}
+	usleep(2000);
+	memcpy(m + 50, "XY", 2);
+	if (msync(m, 52, MS_SYNC))
+		return die("msync");
+	if (waitpid(pid, &status, 0) != pid)
+		return die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "inline_io: the writing child failed\n");
+		return 1;
+	}
+	return 0;
+}
+
 /* The kernel's linux_dirent64. */
 struct ldirent {
 	unsigned long long ino;
@@ -256,8 +290,10 @@ int main(int argc, char **argv)
 		return cmd_seek(argv[2], atoll(argv[3]));
 	if (!strcmp(cmd, "falloc") && argc == 6)
 		return cmd_falloc(argv[2], argv[3], atoll(argv[4]), atoll(argv[5]));
+	if (!strcmp(cmd, "race") && argc == 3)
+		return cmd_race(argv[2]);
 	if (!strcmp(cmd, "dirgrow") && argc == 4)
 		return cmd_dirgrow(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: inline_io pwrite|mmapwrite|mmapcat|dwrite|dcat|seek|falloc|dirgrow ... (see the source)\n");
+	fprintf(stderr, "usage: inline_io pwrite|mmapwrite|mmapcat|dwrite|dcat|seek|falloc|race|dirgrow ... (see the source)\n");
 	return 2;
 }

@@ -2,8 +2,8 @@
 # files and short symlinks live in the inode body; write, append, pwrite,
 # truncate, mmap and O_DIRECT reads, SEEK_DATA/HOLE and fallocate inside
 # the body keep them inline. Growing past the body (write, pwrite,
-# truncate, shared mmap store, O_DIRECT write, fallocate) converts them to
-# extents with the same bytes. Directories start inline and become block
+# truncate, shared mmap store, also racing pwrites, O_DIRECT write,
+# fallocate) converts them to extents with the same bytes. Directories start inline and become block
 # directories at 200 entries without losing or repeating a name, even for
 # a reader in the middle of readdir. Each phase: umount, debugfs.ocfsx
 # body kinds, fsck.ocfsx -fn clean, contents compared with copies in tmpfs
@@ -123,7 +123,12 @@ for d in "$MNT" "$REF"; do
 	cp "$d/full" "$d/g"
 	printf '+' >>"$d/g"			# one byte past the body
 	printf 'h' >"$d/h"
+	seq 1 100 | head -c 100 >"$d/r"
 done
+# pwrites racing the conversion a shared mmap store starts.
+check "pwrite loop while a mapping stores" inline_io race "$MNT/r"
+inline_io pwrite "$REF/r" 0 abc
+inline_io pwrite "$REF/r" 50 XY
 both b pwrite 5000 far
 both m mmapwrite 10 MAPPED
 check "O_DIRECT write over e" inline_io dwrite "$MNT/e" 0 4096 D
@@ -133,14 +138,14 @@ check "mmap store visible to read" sh -c "[ \"\$(head -c 16 $MNT/m | tail -c 6)\
 check "O_DIRECT write visible to read" sh -c "[ \"\$(head -c 3 $MNT/e)\" = DDD ]"
 check "fallocate past the body sets the size" [ "$(stat -c %s "$MNT/f")" = 1048576 ]
 check "O_DIRECT read of the converted file" sh -c "[ \"\$(inline_io dcat $MNT/a | md5sum)\" = \"\$(md5sum <$REF/a)\" ]"
-same a b c m e f g
+same a b c m e f g r
 LONG=$(seq 1 1200 | tr -d '\n' | head -c $((CAP + 100)))
 check "long symlink" ln -s "$LONG" "$MNT/ll"
 phase_end convert
-for n in a b c m e f g ll; do expect_body "/$n" extents; done
+for n in a b c m e f g r ll; do expect_body "/$n" extents; done
 expect_inline /h 1
 remount convert-read
-same a b c m e f g h
+same a b c m e f g h r
 check "long symlink target after remount" [ "$(readlink "$MNT/ll")" = "$LONG" ]
 
 # --- phase 3: truncate back ----------------------------------------------
@@ -153,7 +158,7 @@ same a g c
 phase_end truncate
 remount truncate-read
 same a g c
-check "rm the files" rm "$MNT/a" "$MNT/b" "$MNT/c" "$MNT/m" "$MNT/e" "$MNT/f" "$MNT/g" "$MNT/h" "$MNT/t" "$MNT/full" "$MNT/empty" "$MNT/probe" "$MNT/sl" "$MNT/ll"
+check "rm the files" rm "$MNT/a" "$MNT/b" "$MNT/c" "$MNT/m" "$MNT/e" "$MNT/f" "$MNT/g" "$MNT/h" "$MNT/t" "$MNT/full" "$MNT/empty" "$MNT/probe" "$MNT/sl" "$MNT/ll" "$MNT/r"
 
 # --- phase 4: directories ------------------------------------------------
 check "mkdir" mkdir "$MNT/d"
