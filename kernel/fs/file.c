@@ -194,6 +194,11 @@ static vm_fault_t ocfsx_page_mkwrite(struct vm_fault *vmf)
 
 	sb_start_pagefault(inode->i_sb);
 	file_update_time(vmf->vma->vm_file);
+	/* Inline pages are copies of the body: give the file blocks. */
+	if (ocfsx_inline_convert(inode)) {
+		sb_end_pagefault(inode->i_sb);
+		return VM_FAULT_SIGBUS;
+	}
 	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
 	if (IS_ERR(h)) {
 		sb_end_pagefault(inode->i_sb);
@@ -213,9 +218,6 @@ static const struct vm_operations_struct ocfsx_vm_ops = {
 
 static int ocfsx_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (OCFSX_I(file_inode(file))->body_format == OCFSX_BODY_INLINE &&
-	    (vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
-		return -EOPNOTSUPP;
 	file_accessed(file);
 	vma->vm_ops = &ocfsx_vm_ops;
 	return 0;
@@ -226,11 +228,6 @@ static ssize_t ocfsx_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct inode *inode = file_inode(iocb->ki_filp);
 	ssize_t ret;
 
-	if (OCFSX_I(inode)->body_format == OCFSX_BODY_INLINE) {
-		pr_warn_once("%s: writing to inline-data files is not supported yet (inode %lu)\n",
-			     inode->i_sb->s_id, inode->i_ino);
-		return -EOPNOTSUPP;
-	}
 	inode_lock(inode);
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
@@ -238,8 +235,12 @@ static ssize_t ocfsx_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = ocfsx_data_lock(inode, OCFSX_LKM_EX);
 	if (ret)
 		goto out;
+	ret = -ENOTBLK;
+	if (OCFSX_I(inode)->body_format == OCFSX_BODY_INLINE)
+		ret = ocfsx_inline_write(iocb, from);
 	/* Direct, buffered fallback, privs, times and ki_pos: the VFS's. */
-	ret = __generic_file_write_iter(iocb, from);
+	if (ret == -ENOTBLK)
+		ret = __generic_file_write_iter(iocb, from);
 	ocfsx_data_unlock(inode, OCFSX_LKM_EX);
 out:
 	inode_unlock(inode);
@@ -314,8 +315,10 @@ static int ocfsx_truncate(struct inode *inode, loff_t size)
 	int err;
 
 	if (oi->body_format == OCFSX_BODY_INLINE) {
-		if (size > ocfsx_body_size(inode->i_sb, oi->xattr_inline))
-			return -EOPNOTSUPP;
+		err = ocfsx_inline_truncate(inode, size);
+		if (err != -ENOTBLK)
+			return err;
+		err = 0;
 	} else if (!S_ISREG(inode->i_mode)) {
 		return -EINVAL;
 	}
@@ -471,10 +474,18 @@ static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
 
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 		return -EOPNOTSUPP;
-	if (!S_ISREG(inode->i_mode) || oi->body_format != OCFSX_BODY_EXTENTS)
+	if (!S_ISREG(inode->i_mode))
 		return -EOPNOTSUPP;
 	if (end > sb->s_maxbytes || end < offset)
 		return -EFBIG;
+	if (oi->body_format == OCFSX_BODY_INLINE) {
+		err = ocfsx_inline_fallocate(inode, mode, offset, len);
+		if (err != -ENOTBLK)
+			return err;
+		err = 0;
+	}
+	if (oi->body_format != OCFSX_BODY_EXTENTS)
+		return -EOPNOTSUPP;
 
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		u64 cs = round_up(offset, csize), ce = round_down(end, csize);

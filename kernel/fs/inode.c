@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Inodes: reading and verifying inode blocks (format §3, §5), filling the
- * VFS inode, the data path through the page cache (extents via get_block,
- * inline data copied from the inode body), symlinks and getattr.
+ * VFS inode, the data path through the page cache (extents via get_block;
+ * inline data is inline.c), symlinks and getattr.
  */
 #include <linux/buffer_head.h>
 #include <linux/fs.h>
@@ -259,36 +259,6 @@ const struct address_space_operations ocfsx_aops = {
 	.read_folio	= ocfsx_read_folio,
 	.readahead	= ocfsx_readahead,
 	.bmap		= ocfsx_bmap,
-};
-
-/* Inline files: page 0 is the body's first i_size bytes, then zeros. */
-static int ocfsx_inline_read_folio(struct file *file, struct folio *folio)
-{
-	struct inode *inode = folio->mapping->host;
-	struct buffer_head *bh;
-	size_t len = 0;
-	void *kaddr;
-
-	if (folio->index == 0) {
-		bh = ocfsx_read_inode_bh(inode);
-		if (IS_ERR(bh)) {
-			folio_unlock(folio);
-			return PTR_ERR(bh);
-		}
-		len = min_t(size_t, i_size_read(inode), folio_size(folio));
-		kaddr = kmap_local_folio(folio, 0);
-		memcpy(kaddr, bh->b_data + OCFSX_INODE_BODY_OFFSET, len);
-		kunmap_local(kaddr);
-		brelse(bh);
-	}
-	folio_zero_segment(folio, len, folio_size(folio));
-	folio_mark_uptodate(folio);
-	folio_unlock(folio);
-	return 0;
-}
-
-const struct address_space_operations ocfsx_inline_aops = {
-	.read_folio	= ocfsx_inline_read_folio,
 };
 
 int ocfsx_getattr(struct user_namespace *mnt_userns, const struct path *path,

@@ -515,8 +515,9 @@ static int dir_is_empty(struct inode *dir)
 /* ---- inode creation ---------------------------------------------------- */
 
 /*
- * Allocates and initialises a new inode block: extents body for regular
- * files, inline body for directories (with . and ..) and symlinks.
+ * Allocates and initialises a new inode block: with INLINE_DATA, an inline
+ * body for regular files (empty), directories (with . and ..) and short
+ * symlinks; extents otherwise.
  */
 static struct inode *new_inode_trans(handle_t *h, struct inode *dir,
 				     umode_t mode, dev_t rdev,
@@ -551,10 +552,10 @@ static struct inode *new_inode_trans(handle_t *h, struct inode *dir,
 		goto fail_free;
 	}
 	body = ocfsx_body_size(sb, xs);
-	if (S_ISDIR(mode) || (S_ISLNK(mode) && symlen <= body))
+	if (S_ISDIR(mode) || S_ISREG(mode) || (S_ISLNK(mode) && symlen <= body))
 		fmt = (sbi->incompat & OCFSX_FEATURE_INCOMPAT_INLINE_DATA) ?
 		      OCFSX_BODY_INLINE : OCFSX_BODY_EXTENTS;
-	else if (S_ISREG(mode) || S_ISLNK(mode))
+	else if (S_ISLNK(mode))
 		fmt = OCFSX_BODY_EXTENTS;
 	else
 		fmt = OCFSX_BODY_EMPTY;
@@ -615,7 +616,7 @@ static struct inode *new_inode_trans(handle_t *h, struct inode *dir,
 		fill_de(r + ocfsx_dir_rec_len(1), "..", 2, dir->i_ino,
 			OCFSX_FT_DIR, h2, body - ocfsx_dir_rec_len(1));
 		di->i_size = cpu_to_le64(body);
-	} else if (fmt == OCFSX_BODY_INLINE) {
+	} else if (fmt == OCFSX_BODY_INLINE && S_ISLNK(mode)) {
 		memcpy(bh->b_data + OCFSX_INODE_BODY_OFFSET, symname, symlen);
 		di->i_size = cpu_to_le64(symlen);
 	}

@@ -90,6 +90,7 @@ struct ocfsx_inode_info {
 	u64 version;
 	struct timespec64 crtime;
 	struct rw_semaphore alloc_sem;	/* extent tree changes vs get_block */
+	struct mutex inline_mutex;	/* inline body changes and conversion */
 	struct ocfsx_lock_res meta_lock;
 	struct ocfsx_lock_res data_lock;
 	struct jbd2_inode jinode;	/* data=ordered */
@@ -178,6 +179,14 @@ extern const struct file_operations ocfsx_dir_fops;
 struct buffer_head *ocfsx_read_dir_block(struct inode *dir, u64 lblk);
 int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
 			 unsigned int len, u64 *ino);
+
+/* inline.c: inline data of regular files. */
+u32 ocfsx_inline_capacity(struct inode *inode);
+int ocfsx_inline_convert(struct inode *inode);
+ssize_t ocfsx_inline_write(struct kiocb *iocb, struct iov_iter *from);
+int ocfsx_inline_truncate(struct inode *inode, loff_t size);
+int ocfsx_inline_fallocate(struct inode *inode, int mode, loff_t offset,
+			   loff_t len);
 
 /* journal.c */
 int ocfsx_journal_load(struct super_block *sb);

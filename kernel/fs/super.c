@@ -604,6 +604,7 @@ static void ocfsx_inode_once(void *p)
 	struct ocfsx_inode_info *oi = p;
 
 	init_rwsem(&oi->alloc_sem);
+	mutex_init(&oi->inline_mutex);
 	inode_init_once(&oi->vfs_inode);
 }
 

@@ -1,4 +1,5 @@
-# fs-recovery: node 1 writes and commits, then is powered off without
+# fs-recovery: node 1 writes and commits (an inline file and a file
+# converted from inline to extents among it), then is powered off without
 # unmounting; booted again, its mount must replay its slot's journal (one
 # kernel line says so), show the committed data, and leave a volume that
 # fsck.ocfsx -n -f finds clean. Node 2 first tries to mount the volume
@@ -47,6 +48,8 @@ if [ "$OCFSX_BOOT" = 1 ]; then
 	check "write a file" cp /tmp/data "$MNT/kept"
 	check "mkdir" mkdir "$MNT/dir"
 	check "rename into it" mv "$MNT/kept" "$MNT/dir/kept"
+	check "an inline file" sh -c "printf small >'$MNT/inl'"
+	check "an inline file converted by an append" sh -c "printf small >'$MNT/conv' && cat /tmp/data >>'$MNT/conv'"
 	check "sync (commits the journal)" sync
 	check "journal marked dirty on disk" sh -c "debugfs.ocfsx -R stats $DEV | grep 'slot 0:' | grep -q 'marked dirty'"
 	barrier committed
@@ -60,6 +63,8 @@ dmesg | grep -F "ocfsx: " || true
 check "kernel says the journal was replayed" sh -c "dmesg | grep -q 'ocfsx: vda: journal of slot 0 was left dirty; replayed'"
 check "renamed file has its content" sh -c "[ \"\$(md5sum <$MNT/dir/kept)\" = \"\$(md5sum </tmp/data)\" ]"
 check "old name is gone" [ ! -e "$MNT/kept" ]
+check "inline file after the replay" [ "$(cat "$MNT/inl")" = small ]
+check "converted file after the replay" sh -c "[ \"\$(md5sum <$MNT/conv)\" = \"\$( (printf small; cat /tmp/data) | md5sum)\" ]"
 check "umount" umount "$MNT"
 check "recovery generation bumped" sh -c "debugfs.ocfsx -R 'stat //journal:0000' $DEV | grep -q 'Recovery generation: 1'"
 check "fsck.ocfsx -n -f clean after recovery" fsck.ocfsx -n -f "$DEV"
