@@ -3,7 +3,8 @@
  * lacks (fallocate modes, direct I/O, mmap writes, fragmenting writes).
  *
  *   extent_io falloc FILE alloc|keep|punch|zero OFFSET LENGTH
- *   extent_io write FILE OFFSET LENGTH BYTE buffered|direct|mmap
+ *   extent_io write FILE OFFSET LENGTH BYTE buffered|cached|direct|mmap
+ *       (cached: buffered without fsync, left to the journal's commits)
  *   extent_io frag FILE UNIT COUNT
  *       writes COUNT units of UNIT bytes at every other unit (0, 2, 4, ...),
  *       each filled with a pattern of its index, so a file system gives the
@@ -93,7 +94,7 @@ static int do_write(int argc, char **argv)
 	memset(buf, (int)num(argv[5]), len);
 	if (pwrite(fd, buf, len, off) != len)
 		return die("pwrite");
-	if (fsync(fd))
+	if (strcmp(how, "cached") && fsync(fd))
 		return die("fsync");
 	free(buf);
 	return close(fd) ? die("close") : 0;
