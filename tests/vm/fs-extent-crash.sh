@@ -1,8 +1,8 @@
 # fs-extent-crash: power cut while buffered writes convert unwritten extents.
 # Node 1 fallocates a file, fills the disk under it with 0xAA behind the
 # file system's back, then writes 'Z' clusters into it without fsync
-# (commit=1), one cluster in two, until node 2 pulls the plug. After the replay every byte of the
-# file must be 0 (still unwritten, or converted with its data) or 'Z': a
+# (commit=1), one cluster in two, until node 2 pulls the plug. After the
+# replay every byte of the file must be 0 (still unwritten, or converted with its data) or 'Z': a
 # conversion that committed before its data would show 0xAA. The clusters
 # synced before the cut must hold 'Z', and fsck.ocfsx -fn must be clean.
 # vm: nodes=2 timeout=900 disk=256M
@@ -15,14 +15,6 @@ DEV=$OCFSX_DISK
 U=4096
 N=2048	# clusters in the file (8 MiB)
 
-setup_cluster() {
-	check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
-	check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
-	check "o2cbx add-node node2" o2cbx add-node "$CL" node2 --ip "$(node_ip 2)" --number 2
-	check "o2cbx online $CL" o2cbx online "$CL"
-	mkdir -p "$MNT"
-}
-
 if [ "$OCFSX_NODE" = 2 ]; then
 	barrier writing
 	sleep 4
@@ -32,16 +24,22 @@ if [ "$OCFSX_NODE" = 2 ]; then
 	exit 0
 fi
 
-setup_cluster
+# Node 2 only holds the plug: the cluster has node 1 alone.
+check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
+check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
+check "o2cbx online $CL" o2cbx online "$CL"
+mkdir -p "$MNT"
 if [ "$OCFSX_BOOT" = 1 ]; then
 	check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
 	check "mount" mount -t ocfsx "$DEV" "$MNT"
 	check "fallocate $N clusters" extent_io falloc "$MNT/f" alloc 0 $((N * U))
 	check "umount" umount "$MNT"
-	pc=$(debugfs.ocfsx -R "stat /f" "$DEV" | awk '/^    [0-9]/ { print $2; exit }')
-	[ "$(debugfs.ocfsx -R "stat /f" "$DEV" | grep -c unwritten)" = 1 ] || fail "f is not one unwritten extent"
 	head -c $((N * U)) /dev/zero | tr '\000' '\252' >/tmp/aa
-	check "0xAA under the unwritten clusters" dd if=/tmp/aa of="$DEV" bs=$U seek="$pc" count=$N conv=notrunc
+	debugfs.ocfsx -R "stat /f" "$DEV" | awk '/^    [0-9]/ { print $2, $3, $4 }' >/tmp/recs
+	check "f: $N unwritten clusters" [ "$(awk '$3 == "unwritten" { n += $2 } END { print n }' /tmp/recs)" = $N ]
+	while read -r pc n flags; do
+		check "0xAA under clusters $pc+$n" dd if=/tmp/aa of="$DEV" bs=$U seek="$pc" count="$n" conv=notrunc
+	done </tmp/recs
 	rm /tmp/aa
 	sync
 	check "mount with commit=1" mount -t ocfsx -o commit=1 "$DEV" "$MNT"
