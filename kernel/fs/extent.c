@@ -363,6 +363,21 @@ fail:
 	return err;
 }
 
+/*
+ * The rightmost leaf moved: the inode block (the path's root, under write
+ * access) records it too, so callers that write no other inode field
+ * (unwritten conversion) still leave i_last_leaf right on disk.
+ */
+static int set_last_leaf(handle_t *h, struct inode *inode,
+			 struct ext_node *root, u64 blkno)
+{
+	struct ocfsx_inode *di = (void *)root->bh->b_data;
+
+	OCFSX_I(inode)->last_leaf = blkno;
+	di->i_last_leaf = cpu_to_le64(blkno);
+	return node_dirty(h, inode->i_sb, root);
+}
+
 static struct ocfsx_extent_block *eb_of(struct ext_node *n)
 {
 	return (struct ocfsx_extent_block *)n->bh->b_data;
@@ -377,7 +392,7 @@ static int grow_root(handle_t *h, struct inode *inode, struct ext_path *p)
 	struct ext_node *root = &p->n[0], child;
 	struct buffer_head *bh;
 	u32 used = le16_to_cpu(root->eh->eh_used);
-	int l;
+	int l, err;
 
 	if (p->depth >= OCFSX_MAX_EXTENT_DEPTH) {
 		pr_warn_ratelimited("ocfsx: %s: inode %lu: extent tree is at its maximum depth %d; the file is too fragmented to map more\n",
@@ -396,8 +411,6 @@ static int grow_root(handle_t *h, struct inode *inode, struct ext_path *p)
 	root->eh->eh_depth = cpu_to_le16(p->depth + 1);
 	root->eh->eh_used = cpu_to_le16(1);
 	root->recs[0].ex_start = cpu_to_le64(bh->b_blocknr);
-	if (p->depth == 0)
-		OCFSX_I(inode)->last_leaf = bh->b_blocknr;
 	for (l = p->depth; l >= 1; l--) {
 		p->n[l + 1] = p->n[l];
 		p->idx[l + 1] = p->idx[l];
@@ -410,8 +423,11 @@ static int grow_root(handle_t *h, struct inode *inode, struct ext_path *p)
 	p->lo[1] = 0;
 	p->hi[1] = p->hi[0];
 	p->depth++;
-	return node_dirty(h, inode->i_sb, &child) ?:
-	       node_dirty(h, inode->i_sb, root);
+	err = node_dirty(h, inode->i_sb, &child) ?:
+	      node_dirty(h, inode->i_sb, root);
+	if (!err && p->depth == 1)
+		err = set_last_leaf(h, inode, root, bh->b_blocknr);
+	return err;
 }
 
 /*
@@ -428,7 +444,7 @@ static int split_node(handle_t *h, struct inode *inode, struct ext_path *p,
 	bool leaf = l == p->depth, go_right;
 	struct buffer_head *bh;
 	u32 cut, key;
-	int k, err;
+	int k, err = 0;
 
 	if (leaf)
 		cut = lc > le32_to_cpu(left->recs[used - 1].ex_lcluster) ?
@@ -449,7 +465,7 @@ static int split_node(handle_t *h, struct inode *inode, struct ext_path *p,
 		eb_of(&right)->eb_next_leaf = eb_of(left)->eb_next_leaf;
 		eb_of(left)->eb_next_leaf = cpu_to_le64(bh->b_blocknr);
 		if (OCFSX_I(inode)->last_leaf == left->bh->b_blocknr)
-			OCFSX_I(inode)->last_leaf = bh->b_blocknr;
+			err = set_last_leaf(h, inode, &p->n[0], bh->b_blocknr);
 	}
 	pused = le16_to_cpu(parent->eh->eh_used);
 	memmove(&parent->recs[pi + 2], &parent->recs[pi + 1],
@@ -459,7 +475,7 @@ static int split_node(handle_t *h, struct inode *inode, struct ext_path *p,
 	parent->recs[pi + 1].ex_lcluster = cpu_to_le32(key);
 	parent->eh->eh_used = cpu_to_le16(pused + 1);
 
-	err = node_dirty(h, sb, left) ?: node_dirty(h, sb, &right) ?:
+	err = err ?: node_dirty(h, sb, left) ?: node_dirty(h, sb, &right) ?:
 	      node_dirty(h, sb, parent);
 	go_right = leaf ? lc >= key : p->idx[l] >= cut;
 	if (go_right) {
@@ -599,9 +615,10 @@ static int drop_leaf(handle_t *h, struct inode *inode, struct ext_path *p)
 		if (err)
 			return err;
 		eb_of(&q.n[q.depth])->eb_next_leaf = eb_of(n)->eb_next_leaf;
-		if (oi->last_leaf == blkno)
-			oi->last_leaf = q.n[q.depth].bh->b_blocknr;
 		err = node_dirty(h, sb, &q.n[q.depth]);
+		if (!err && oi->last_leaf == blkno)
+			err = set_last_leaf(h, inode, &q.n[0],
+					    q.n[q.depth].bh->b_blocknr);
 		path_release(&q);
 		if (err)
 			return err;
@@ -634,8 +651,7 @@ static int drop_leaf(handle_t *h, struct inode *inode, struct ext_path *p)
 	}
 	if (!p->n[0].eh->eh_used) {
 		p->n[0].eh->eh_depth = 0;
-		oi->last_leaf = 0;
-		err = node_dirty(h, sb, &p->n[0]);
+		err = set_last_leaf(h, inode, &p->n[0], 0);
 	}
 	return err;
 }

@@ -195,6 +195,27 @@ expect "deep: written clusters inside the allocated hole" \
 mount_again "after conversions"
 check "deep content after the conversions (disk)" same deep
 
+# Conversions at the end of the tree split its last leaf (i_last_leaf
+# moves) inside i_size, so the writes themselves change no size.
+for f in "$MNT" "$REF"; do
+	check "fallocate 64 clusters past deep's end ($f)" extent_io falloc "$f/deep" alloc $((8000 * U)) $((64 * U))
+done
+j=0
+while [ $j -lt 32 ]; do
+	for f in "$MNT" "$REF"; do
+		extent_io write "$f/deep" $(((8000 + 2 * j) * U)) $U 0x23 buffered || fail "tail write $j ($f)"
+	done
+	j=$((j + 1))
+done
+check "deep content after the tail conversions" same deep
+expect "deep: sectors with the tail" "$(stat -c %b "$MNT/deep")" $((6064 * 8))
+fsck_clean "after conversions at the end of a deep tree"
+expect "deep: written clusters in the tail" \
+	"$(written deep | tr ';' '\n' |
+		awk '$1 >= 8000 { for (i = 0; i < $2; i++) printf "%d ", $1 + i }')" \
+	"$(seq 8000 2 8062 | tr '\n' ' ')"
+mount_again "after the tail conversions"
+
 # --- truncate at depth 3 down to nothing -----------------------------------------
 for sz in $((2 * 3000 * U)) $((2 * 1500 * U + 2048)) $((2 * 100 * U + 1)) 0; do
 	check "truncate deep to $sz" truncate -s $sz "$MNT/deep"
