@@ -446,6 +446,12 @@ static int split_node(handle_t *h, struct inode *inode, struct ext_path *p,
 	u32 cut, key;
 	int k, err = 0;
 
+	/* Only a corrupt capacity makes a node this small look full. */
+	if (used < 2) {
+		ocfsx_error(sb, "inode %lu: block %llu (extent node): full with %u records",
+			    inode->i_ino, (u64)left->bh->b_blocknr, used);
+		return -EFSCORRUPTED;
+	}
 	if (leaf)
 		cut = lc > le32_to_cpu(left->recs[used - 1].ex_lcluster) ?
 		      used : used / 2;
@@ -580,8 +586,11 @@ static int lower_leftmost(handle_t *h, struct inode *inode, u64 blkno,
 		err = check_node(inode, blkno, n.eh,
 				 ocfsx_extent_block_recs(sb->s_blocksize),
 				 depth);
-		if (!err && !n.eh->eh_used)
+		if (!err && !n.eh->eh_used) {
+			ocfsx_error(sb, "inode %lu: block %llu (extent node): empty interior node",
+				    inode->i_ino, blkno);
 			err = -EFSCORRUPTED;
+		}
 		if (!err)
 			err = ocfsx_journal_access(h, bh, false);
 		if (!err) {
