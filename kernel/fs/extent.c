@@ -268,330 +268,574 @@ static struct buffer_head *new_extent_block(handle_t *h, struct inode *inode)
 	return bh;
 }
 
+
 /*
- * Maps [lc, lc + len) of inode to physical clusters [pc, pc + len).
- * Trees of depth 0 and 1 grow here: a full root pushes its records down
- * into a first leaf, a full leaf splits in two. Caller holds alloc_sem
- * for write and updates the inode (i_clusters) afterwards.
+ * A root-to-leaf path: level 0 is the root in the inode block, level
+ * depth the leaf. lo/hi bound the logical clusters a node may map: the
+ * key of the record that leads to it, up to the next record's key (or the
+ * parent's bound). Every interior node's first key equals its own key in
+ * the parent; splits and removals keep it that way, so lo is exact and a
+ * lookup of lo - 1 lands on the leaf to the left.
  */
-int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
-			u32 len, u16 flags)
+struct ext_path {
+	int depth;
+	struct ext_node n[OCFSX_MAX_EXTENT_DEPTH + 1];
+	u32 idx[OCFSX_MAX_EXTENT_DEPTH + 1];
+	u64 lo[OCFSX_MAX_EXTENT_DEPTH + 1];
+	u64 hi[OCFSX_MAX_EXTENT_DEPTH + 1];
+};
+
+static void path_release(struct ext_path *p)
+{
+	int l;
+
+	for (l = 0; l <= p->depth; l++) {
+		brelse(p->n[l].bh);
+		p->n[l].bh = NULL;
+	}
+}
+
+static int node_dirty(handle_t *h, struct super_block *sb, struct ext_node *n)
+{
+	return ocfsx_journal_dirty(h, sb, n->bh, n->type);
+}
+
+/*
+ * Reads the path to the leaf whose span holds lc, with write access to
+ * every node on it. On error nothing is held.
+ */
+static int find_path(handle_t *h, struct inode *inode, u32 lc,
+		     struct ext_path *p)
 {
 	struct super_block *sb = inode->i_sb;
-	struct ocfsx_inode_info *oi = OCFSX_I(inode);
-	struct ext_node root, leaf, right;
-	struct buffer_head *ibh, *lbh = NULL, *rbh = NULL;
-	u32 used, i, half;
-	int err;
+	struct buffer_head *bh;
+	struct ext_node *n;
+	u32 used, i;
+	int l, err;
 
-	ibh = read_root(inode, &root);
-	if (IS_ERR(ibh))
-		return PTR_ERR(ibh);
-	err = ocfsx_journal_access(h, ibh, false);
-	if (err)
-		goto out;
-	if (le16_to_cpu(root.eh->eh_depth) == 0) {
-		err = leaf_insert(&root, lc, pc, len, flags);
-		if (err != -ENOSPC)
-			goto dirty_root;
-		/* Push the root's records down into a first leaf. */
-		lbh = new_extent_block(h, inode);
-		if (IS_ERR(lbh)) {
-			err = PTR_ERR(lbh);
-			lbh = NULL;
-			goto out;
+	memset(p, 0, sizeof(*p));
+	bh = read_root(inode, &p->n[0]);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	p->depth = le16_to_cpu(p->n[0].eh->eh_depth);
+	p->hi[0] = OCFSX_MAX_FILE_CLUSTERS;
+	for (l = 0; ; l++) {
+		n = &p->n[l];
+		err = ocfsx_journal_access(h, n->bh, false);
+		if (err)
+			goto fail;
+		if (l == p->depth)
+			return 0;
+		used = le16_to_cpu(n->eh->eh_used);
+		if (!used) {
+			ocfsx_error(sb, "inode %lu: block %llu (extent node): empty interior node at depth %d",
+				    inode->i_ino, (u64)n->bh->b_blocknr,
+				    p->depth - l);
+			err = -EFSCORRUPTED;
+			goto fail;
 		}
-		node_of_block(lbh, &leaf);
-		used = le16_to_cpu(root.eh->eh_used);
-		memcpy(leaf.recs, root.recs, used * sizeof(*root.recs));
-		leaf.eh->eh_used = cpu_to_le16(used);
-		memset(root.recs, 0, used * sizeof(*root.recs));
-		root.eh->eh_depth = cpu_to_le16(1);
-		root.eh->eh_used = cpu_to_le16(1);
-		root.recs[0].ex_start = cpu_to_le64(lbh->b_blocknr);
-		oi->last_leaf = lbh->b_blocknr;
-		err = leaf_insert(&leaf, lc, pc, len, flags);
-		if (!err)
-			err = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_EXTENT);
-		goto dirty_root;
+		for (i = used - 1; i > 0; i--)
+			if (le32_to_cpu(n->recs[i].ex_lcluster) <= lc)
+				break;
+		p->idx[l] = i;
+		p->lo[l + 1] = max_t(u64, p->lo[l],
+				     le32_to_cpu(n->recs[i].ex_lcluster));
+		p->hi[l + 1] = i + 1 < used ?
+			       le32_to_cpu(n->recs[i + 1].ex_lcluster) : p->hi[l];
+		bh = ocfsx_read_meta(sb, le64_to_cpu(n->recs[i].ex_start),
+				     OCFSX_BT_EXTENT, inode->i_ino);
+		if (IS_ERR(bh)) {
+			err = PTR_ERR(bh);
+			goto fail;
+		}
+		node_of_block(bh, &p->n[l + 1]);
+		err = check_node(inode, bh->b_blocknr, p->n[l + 1].eh,
+				 ocfsx_extent_block_recs(sb->s_blocksize),
+				 p->depth - l - 1);
+		if (err) {
+			l++;
+			goto fail;
+		}
 	}
-	if (le16_to_cpu(root.eh->eh_depth) != 1) {
-		pr_warn_once("ocfsx: %s: inode %lu: extent trees deeper than 1 cannot grow yet\n",
-			     sb->s_id, inode->i_ino);
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	used = le16_to_cpu(root.eh->eh_used);
-	if (!used)
-		goto corrupt;
-	for (i = used - 1; i > 0; i--)
-		if (le32_to_cpu(root.recs[i].ex_lcluster) <= lc)
-			break;
-	lbh = ocfsx_read_meta(sb, le64_to_cpu(root.recs[i].ex_start),
-			      OCFSX_BT_EXTENT, inode->i_ino);
-	if (IS_ERR(lbh)) {
-		err = PTR_ERR(lbh);
-		lbh = NULL;
-		goto out;
-	}
-	node_of_block(lbh, &leaf);
-	err = check_node(inode, lbh->b_blocknr, leaf.eh,
-			 ocfsx_extent_block_recs(sb->s_blocksize), 0);
-	if (err)
-		goto out;
-	err = ocfsx_journal_access(h, lbh, false);
-	if (err)
-		goto out;
-	err = leaf_insert(&leaf, lc, pc, len, flags);
-	if (err != -ENOSPC)
-		goto dirty_leaf;
-	/* Split the leaf: the upper half moves to a new right sibling. */
-	if (used >= le16_to_cpu(root.eh->eh_capacity)) {
-		pr_warn_once("ocfsx: %s: inode %lu: extent tree is full at depth 1\n",
-			     sb->s_id, inode->i_ino);
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	rbh = new_extent_block(h, inode);
-	if (IS_ERR(rbh)) {
-		err = PTR_ERR(rbh);
-		rbh = NULL;
-		goto out;
-	}
-	node_of_block(rbh, &right);
-	half = le16_to_cpu(leaf.eh->eh_used);
-	/* Appends keep the left leaf full; other splits go halfway. */
-	half = lc >= le32_to_cpu(leaf.recs[half - 1].ex_lcluster) ? half :
-	       half / 2;
-	memcpy(right.recs, &leaf.recs[half],
-	       (le16_to_cpu(leaf.eh->eh_used) - half) * sizeof(*leaf.recs));
-	right.eh->eh_used = cpu_to_le16(le16_to_cpu(leaf.eh->eh_used) - half);
-	memset(&leaf.recs[half], 0,
-	       le16_to_cpu(right.eh->eh_used) * sizeof(*leaf.recs));
-	leaf.eh->eh_used = cpu_to_le16(half);
-	((struct ocfsx_extent_block *)rbh->b_data)->eb_next_leaf =
-		((struct ocfsx_extent_block *)lbh->b_data)->eb_next_leaf;
-	((struct ocfsx_extent_block *)lbh->b_data)->eb_next_leaf =
-		cpu_to_le64(rbh->b_blocknr);
-	if (right.eh->eh_used && lc >= le32_to_cpu(right.recs[0].ex_lcluster))
-		err = leaf_insert(&right, lc, pc, len, flags);
-	else if (!right.eh->eh_used)
-		err = leaf_insert(&right, lc, pc, len, flags);
-	else
-		err = leaf_insert(&leaf, lc, pc, len, flags);
-	if (err)
-		goto out;
-	memmove(&root.recs[i + 2], &root.recs[i + 1],
-		(used - i - 1) * sizeof(*root.recs));
-	memset(&root.recs[i + 1], 0, sizeof(*root.recs));
-	root.recs[i + 1].ex_start = cpu_to_le64(rbh->b_blocknr);
-	root.recs[i + 1].ex_lcluster = right.recs[0].ex_lcluster;
-	root.eh->eh_used = cpu_to_le16(used + 1);
-	if (i + 1 == used)
-		oi->last_leaf = rbh->b_blocknr;
-	err = ocfsx_journal_dirty(h, sb, rbh, OCFSX_BT_EXTENT);
-	if (err)
-		goto out;
-dirty_leaf:
-	if (!err)
-		err = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_EXTENT);
-dirty_root:
-	if (!err) {
-		oi->clusters += len;
-		err = ocfsx_journal_dirty(h, sb, ibh, OCFSX_BT_INODE);
-	}
-	goto out;
-corrupt:
-	ocfsx_error(sb, "inode %lu: block %lu (inode): empty extent root at depth 1",
-		    inode->i_ino, inode->i_ino);
-	err = -EFSCORRUPTED;
-out:
-	brelse(rbh);
-	brelse(lbh);
-	brelse(ibh);
+fail:
+	p->depth = l;
+	path_release(p);
 	return err;
 }
 
 /*
- * Drops the records (or their tails) at or past logical cluster keep and
- * frees their clusters; empties leaves are freed. *freed counts clusters.
+ * The rightmost leaf moved: the inode block (the path's root, under write
+ * access) records it too, so callers that write no other inode field
+ * (unwritten conversion) still leave i_last_leaf right on disk.
  */
-static int trim_node(handle_t *h, struct inode *inode, struct ext_node *n,
-		     u32 keep, u64 *freed)
+static int set_last_leaf(handle_t *h, struct inode *inode,
+			 struct ext_node *root, u64 blkno)
+{
+	struct ocfsx_inode *di = (void *)root->bh->b_data;
+
+	OCFSX_I(inode)->last_leaf = blkno;
+	di->i_last_leaf = cpu_to_le64(blkno);
+	return node_dirty(h, inode->i_sb, root);
+}
+
+static struct ocfsx_extent_block *eb_of(struct ext_node *n)
+{
+	return (struct ocfsx_extent_block *)n->bh->b_data;
+}
+
+/*
+ * The root is full: its records move into a new block one level down,
+ * and the root keeps a single record pointing at it.
+ */
+static int grow_root(handle_t *h, struct inode *inode, struct ext_path *p)
+{
+	struct ext_node *root = &p->n[0], child;
+	struct buffer_head *bh;
+	u32 used = le16_to_cpu(root->eh->eh_used);
+	int l, err;
+
+	if (p->depth >= OCFSX_MAX_EXTENT_DEPTH) {
+		pr_warn_ratelimited("ocfsx: %s: inode %lu: extent tree is at its maximum depth %d; the file is too fragmented to map more\n",
+				    inode->i_sb->s_id, inode->i_ino,
+				    OCFSX_MAX_EXTENT_DEPTH);
+		return -EFBIG;
+	}
+	bh = new_extent_block(h, inode);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	node_of_block(bh, &child);
+	memcpy(child.recs, root->recs, used * sizeof(*root->recs));
+	child.eh->eh_used = cpu_to_le16(used);
+	child.eh->eh_depth = root->eh->eh_depth;
+	memset(root->recs, 0, used * sizeof(*root->recs));
+	root->eh->eh_depth = cpu_to_le16(p->depth + 1);
+	root->eh->eh_used = cpu_to_le16(1);
+	root->recs[0].ex_start = cpu_to_le64(bh->b_blocknr);
+	for (l = p->depth; l >= 1; l--) {
+		p->n[l + 1] = p->n[l];
+		p->idx[l + 1] = p->idx[l];
+		p->lo[l + 1] = p->lo[l];
+		p->hi[l + 1] = p->hi[l];
+	}
+	p->n[1] = child;
+	p->idx[1] = p->idx[0];
+	p->idx[0] = 0;
+	p->lo[1] = 0;
+	p->hi[1] = p->hi[0];
+	p->depth++;
+	err = node_dirty(h, inode->i_sb, &child) ?:
+	      node_dirty(h, inode->i_sb, root);
+	if (!err && p->depth == 1)
+		err = set_last_leaf(h, inode, root, bh->b_blocknr);
+	return err;
+}
+
+/*
+ * Splits the full node at level l (> 0) whose parent has room. Appends
+ * (lc past the last record) leave the left node full; other splits go
+ * halfway. The path then follows the half that covers lc.
+ */
+static int split_node(handle_t *h, struct inode *inode, struct ext_path *p,
+		      int l, u32 lc)
 {
 	struct super_block *sb = inode->i_sb;
-	u32 used = le16_to_cpu(n->eh->eh_used);
+	struct ext_node *left = &p->n[l], *parent = &p->n[l - 1], right;
+	u32 used = le16_to_cpu(left->eh->eh_used), pused, pi = p->idx[l - 1];
+	bool leaf = l == p->depth, go_right;
+	struct buffer_head *bh;
+	u32 cut, key;
+	int k, err = 0;
+
+	/* Only a corrupt capacity makes a node this small look full. */
+	if (used < 2) {
+		ocfsx_error(sb, "inode %lu: block %llu (extent node): full with %u records",
+			    inode->i_ino, (u64)left->bh->b_blocknr, used);
+		return -EFSCORRUPTED;
+	}
+	if (leaf)
+		cut = lc > le32_to_cpu(left->recs[used - 1].ex_lcluster) ?
+		      used : used / 2;
+	else
+		cut = p->idx[l] == used - 1 ? used - 1 : used / 2;
+	bh = new_extent_block(h, inode);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	node_of_block(bh, &right);
+	right.eh->eh_depth = left->eh->eh_depth;
+	memcpy(right.recs, &left->recs[cut], (used - cut) * sizeof(right.recs[0]));
+	memset(&left->recs[cut], 0, (used - cut) * sizeof(right.recs[0]));
+	right.eh->eh_used = cpu_to_le16(used - cut);
+	left->eh->eh_used = cpu_to_le16(cut);
+	key = used > cut ? le32_to_cpu(right.recs[0].ex_lcluster) : lc;
+	if (leaf) {
+		eb_of(&right)->eb_next_leaf = eb_of(left)->eb_next_leaf;
+		eb_of(left)->eb_next_leaf = cpu_to_le64(bh->b_blocknr);
+		if (OCFSX_I(inode)->last_leaf == left->bh->b_blocknr)
+			err = set_last_leaf(h, inode, &p->n[0], bh->b_blocknr);
+	}
+	pused = le16_to_cpu(parent->eh->eh_used);
+	memmove(&parent->recs[pi + 2], &parent->recs[pi + 1],
+		(pused - pi - 1) * sizeof(parent->recs[0]));
+	memset(&parent->recs[pi + 1], 0, sizeof(parent->recs[0]));
+	parent->recs[pi + 1].ex_start = cpu_to_le64(bh->b_blocknr);
+	parent->recs[pi + 1].ex_lcluster = cpu_to_le32(key);
+	parent->eh->eh_used = cpu_to_le16(pused + 1);
+
+	err = err ?: node_dirty(h, sb, left) ?: node_dirty(h, sb, &right) ?:
+	      node_dirty(h, sb, parent);
+	go_right = leaf ? lc >= key : p->idx[l] >= cut;
+	if (go_right) {
+		brelse(left->bh);
+		*left = right;
+		p->idx[l] -= leaf ? 0 : cut;
+		p->idx[l - 1] = pi + 1;
+		p->lo[l] = key;
+	} else {
+		brelse(bh);
+		for (k = l; k <= p->depth; k++)
+			p->hi[k] = min_t(u64, p->hi[k], key);
+	}
+	return err;
+}
+
+/* Makes room for one record in the node at level l, splitting upwards. */
+static int make_room(handle_t *h, struct inode *inode, struct ext_path *p,
+		     int l, u32 lc)
+{
+	struct ext_node *n = &p->n[l];
+	int d0 = p->depth, err;
+
+	if (le16_to_cpu(n->eh->eh_used) < le16_to_cpu(n->eh->eh_capacity))
+		return 0;
+	if (l == 0) {
+		err = grow_root(h, inode, p);
+		return err ?: make_room(h, inode, p, 1, lc);
+	}
+	err = make_room(h, inode, p, l - 1, lc);
+	if (err)
+		return err;
+	return split_node(h, inode, p, l + p->depth - d0, lc);
+}
+
+/* Inserts one leaf record; the caller accounts i_clusters. */
+static int insert_rec(handle_t *h, struct inode *inode, u32 lc, u64 pc,
+		      u32 len, u16 flags)
+{
+	struct ext_path p;
+	struct ext_node *leaf;
+	int err;
+
+	err = find_path(h, inode, lc, &p);
+	if (err)
+		return err;
+	if ((u64)lc + len > p.hi[p.depth]) {
+		ocfsx_error(inode->i_sb, "inode %lu: block %llu (extent node): clusters %u+%u cross into the next leaf",
+			    inode->i_ino, (u64)p.n[p.depth].bh->b_blocknr,
+			    lc, len);
+		err = -EFSCORRUPTED;
+		goto out;
+	}
+	leaf = &p.n[p.depth];
+	err = leaf_insert(leaf, lc, pc, len, flags);
+	if (err == -ENOSPC) {
+		err = make_room(h, inode, &p, p.depth, lc);
+		leaf = &p.n[p.depth];
+		if (!err)
+			err = leaf_insert(leaf, lc, pc, len, flags);
+	}
+	if (!err)
+		err = node_dirty(h, inode->i_sb, leaf);
+out:
+	path_release(&p);
+	return err;
+}
+
+/*
+ * Maps [lc, lc + len) of inode to physical clusters [pc, pc + len),
+ * growing the tree as needed (leaf splits, then a deeper root). Caller
+ * holds alloc_sem for write and writes the inode (i_clusters) afterwards.
+ */
+int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
+			u32 len, u16 flags)
+{
+	int err = insert_rec(h, inode, lc, pc, len, flags);
+
+	if (!err)
+		OCFSX_I(inode)->clusters += len;
+	return err;
+}
+
+/*
+ * A node's first record took over the lower bound key of a removed left
+ * sibling: its subtree's leftmost interior records follow, so that every
+ * interior node's first key stays equal to its key in the parent.
+ */
+static int lower_leftmost(handle_t *h, struct inode *inode, u64 blkno,
+			  int depth, __le32 key)
+{
+	struct super_block *sb = inode->i_sb;
+	struct buffer_head *bh;
+	struct ext_node n;
+	int err;
+
+	for (; depth > 0; depth--) {
+		bh = ocfsx_read_meta(sb, blkno, OCFSX_BT_EXTENT, inode->i_ino);
+		if (IS_ERR(bh))
+			return PTR_ERR(bh);
+		node_of_block(bh, &n);
+		err = check_node(inode, blkno, n.eh,
+				 ocfsx_extent_block_recs(sb->s_blocksize),
+				 depth);
+		if (!err && !n.eh->eh_used) {
+			ocfsx_error(sb, "inode %lu: block %llu (extent node): empty interior node",
+				    inode->i_ino, blkno);
+			err = -EFSCORRUPTED;
+		}
+		if (!err)
+			err = ocfsx_journal_access(h, bh, false);
+		if (!err) {
+			n.recs[0].ex_lcluster = key;
+			blkno = le64_to_cpu(n.recs[0].ex_start);
+			err = node_dirty(h, sb, &n);
+		}
+		brelse(bh);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The leaf at the end of the path is empty: free it and every ancestor
+ * that empties with it, relinking the leaf chain around it. An empty root
+ * goes back to depth 0.
+ */
+static int drop_leaf(handle_t *h, struct inode *inode, struct ext_path *p)
+{
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	struct ext_node *n = &p->n[p->depth];
+	u64 blkno = n->bh->b_blocknr;
+	struct ext_path q;
+	int l, err = 0;
+
+	if (p->lo[p->depth] > 0) {
+		err = find_path(h, inode, p->lo[p->depth] - 1, &q);
+		if (err)
+			return err;
+		eb_of(&q.n[q.depth])->eb_next_leaf = eb_of(n)->eb_next_leaf;
+		err = node_dirty(h, sb, &q.n[q.depth]);
+		if (!err && oi->last_leaf == blkno)
+			err = set_last_leaf(h, inode, &q.n[0],
+					    q.n[q.depth].bh->b_blocknr);
+		path_release(&q);
+		if (err)
+			return err;
+	}
+	for (l = p->depth; l > 0 && !n->eh->eh_used; l--, n = &p->n[l]) {
+		struct ext_node *parent = &p->n[l - 1];
+		u32 pi = p->idx[l - 1], pused = le16_to_cpu(parent->eh->eh_used);
+		__le32 key = parent->recs[pi].ex_lcluster;
+
+		err = node_dirty(h, sb, n);
+		if (!err)
+			err = ocfsx_free_block(h, sb, (void *)n->bh->b_data);
+		if (err)
+			return err;
+		memmove(&parent->recs[pi], &parent->recs[pi + 1],
+			(pused - pi - 1) * sizeof(parent->recs[0]));
+		memset(&parent->recs[pused - 1], 0, sizeof(parent->recs[0]));
+		parent->eh->eh_used = cpu_to_le16(pused - 1);
+		/* The node's lower bound now belongs to its right sibling. */
+		if (pi == 0 && pused > 1) {
+			parent->recs[0].ex_lcluster = key;
+			err = lower_leftmost(h, inode,
+					     le64_to_cpu(parent->recs[0].ex_start),
+					     p->depth - l, key);
+		}
+		if (!err)
+			err = node_dirty(h, sb, parent);
+		if (err)
+			return err;
+	}
+	if (!p->n[0].eh->eh_used) {
+		p->n[0].eh->eh_depth = 0;
+		err = set_last_leaf(h, inode, &p->n[0], 0);
+	}
+	return err;
+}
+
+/*
+ * Unmaps logical clusters [start, end) and frees them, leaf by leaf from
+ * the right; emptied extent blocks are freed. A record straddling both
+ * ends keeps its head in place and its tail is inserted again.
+ */
+static int remove_range(handle_t *h, struct inode *inode, u32 start, u64 end,
+			u64 *freed)
+{
+	struct super_block *sb = inode->i_sb;
+	u64 cur = end, tail_pc = 0;
+	u32 tail_lc = 0, tail_len = 0;
+	u16 tail_flags = 0;
+	bool done = false;
 	int err = 0;
 
-	while (used && !err) {
-		struct ocfsx_extent *r = &n->recs[used - 1];
-		u32 start = le32_to_cpu(r->ex_lcluster);
-		u32 len = le32_to_cpu(r->ex_clusters);
-		u64 pc = le64_to_cpu(r->ex_start);
+	while (cur > start && !done && !err) {
+		struct ext_path p;
+		struct ext_node *leaf;
+		u32 used, i;
 
-		if ((u64)start + len <= keep)
+		err = find_path(h, inode, cur - 1, &p);
+		if (err)
 			break;
-		jbd2_journal_extend(h, 8, 0);
-		if (start >= keep) {
-			err = ocfsx_free_clusters(h, sb, pc, len);
-			memset(r, 0, sizeof(*r));
-			used--;
-			*freed += len;
-		} else {
-			err = ocfsx_free_clusters(h, sb, pc + (keep - start),
-						  start + len - keep);
-			*freed += start + len - keep;
-			r->ex_clusters = cpu_to_le32(keep - start);
+		jbd2_journal_extend(h, 4 * p.depth + 8, 0);
+		leaf = &p.n[p.depth];
+		used = le16_to_cpu(leaf->eh->eh_used);
+		for (i = used; i > 0 && !err; i--) {
+			struct ocfsx_extent *r = &leaf->recs[i - 1];
+			u32 rs = le32_to_cpu(r->ex_lcluster);
+			u64 re = (u64)rs + le32_to_cpu(r->ex_clusters);
+			u64 pc = le64_to_cpu(r->ex_start);
+			u32 cs = max(rs, start);
+			u64 ce = min(re, cur);
+
+			if (re <= start) {
+				done = true;
+				break;
+			}
+			if (ce <= cs)
+				continue;
+			jbd2_journal_extend(h, 4, 0);
+			err = ocfsx_free_clusters(h, sb, pc + (cs - rs), ce - cs);
+			if (err)
+				break;
+			*freed += ce - cs;
+			if (cs == rs && ce == re) {		/* whole record */
+				memmove(r, r + 1, (used - i) * sizeof(*r));
+				memset(&leaf->recs[used - 1], 0, sizeof(*r));
+				used--;
+			} else if (cs == rs) {			/* head */
+				r->ex_start = cpu_to_le64(pc + (ce - rs));
+				r->ex_lcluster = cpu_to_le32(ce);
+				r->ex_clusters = cpu_to_le32(re - ce);
+			} else {				/* tail, or middle */
+				r->ex_clusters = cpu_to_le32(cs - rs);
+				if (ce < re) {
+					tail_pc = pc + (ce - rs);
+					tail_lc = ce;
+					tail_len = re - ce;
+					tail_flags = le16_to_cpu(r->ex_flags);
+				}
+				done = true;
+				break;
+			}
 		}
+		leaf->eh->eh_used = cpu_to_le16(used);
+		if (!err)
+			err = node_dirty(h, sb, leaf);
+		if (p.lo[p.depth] <= start)
+			done = true;
+		cur = p.lo[p.depth];
+		if (!err && !used && p.depth > 0)
+			err = drop_leaf(h, inode, &p);
+		path_release(&p);
 	}
-	n->eh->eh_used = cpu_to_le16(used);
+	if (!err && tail_len)
+		err = insert_rec(h, inode, tail_lc, tail_pc, tail_len, tail_flags);
 	return err;
 }
 
 /* Frees every cluster at or past logical cluster keep. */
 int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep)
 {
-	struct super_block *sb = inode->i_sb;
-	struct ocfsx_inode_info *oi = OCFSX_I(inode);
-	struct buffer_head *ibh, *lbh;
-	struct ext_node root, leaf;
 	u64 freed = 0;
-	u32 used;
 	int err;
 
-	ibh = read_root(inode, &root);
-	if (IS_ERR(ibh))
-		return PTR_ERR(ibh);
-	err = ocfsx_journal_access(h, ibh, false);
-	if (err)
-		goto out;
-	if (le16_to_cpu(root.eh->eh_depth) == 0) {
-		err = trim_node(h, inode, &root, keep, &freed);
-		goto done;
-	}
-	if (le16_to_cpu(root.eh->eh_depth) != 1) {
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	while ((used = le16_to_cpu(root.eh->eh_used)) && !err) {
-		struct ocfsx_extent *ir = &root.recs[used - 1];
+	err = remove_range(h, inode, keep, OCFSX_MAX_FILE_CLUSTERS, &freed);
+	OCFSX_I(inode)->clusters -= min(OCFSX_I(inode)->clusters, freed);
+	return err;
+}
 
-		lbh = ocfsx_read_meta(sb, le64_to_cpu(ir->ex_start),
-				      OCFSX_BT_EXTENT, inode->i_ino);
-		if (IS_ERR(lbh)) {
-			err = PTR_ERR(lbh);
-			break;
-		}
-		node_of_block(lbh, &leaf);
-		err = check_node(inode, lbh->b_blocknr, leaf.eh,
-				 ocfsx_extent_block_recs(sb->s_blocksize), 0);
-		if (!err)
-			err = ocfsx_journal_access(h, lbh, false);
-		if (!err)
-			err = trim_node(h, inode, &leaf, keep, &freed);
-		if (err) {
-			brelse(lbh);
-			break;
-		}
-		if (leaf.eh->eh_used) {
-			((struct ocfsx_extent_block *)lbh->b_data)->eb_next_leaf = 0;
-			err = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_EXTENT);
-			oi->last_leaf = lbh->b_blocknr;
-			brelse(lbh);
-			break;
-		}
-		/* The leaf is empty: free it and drop its root record. */
-		err = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_EXTENT);
-		if (!err)
-			err = ocfsx_free_block(h, sb, (void *)lbh->b_data);
-		brelse(lbh);
-		memset(ir, 0, sizeof(*ir));
-		root.eh->eh_used = cpu_to_le16(used - 1);
-	}
-	if (!le16_to_cpu(root.eh->eh_used)) {
-		root.eh->eh_depth = 0;
-		oi->last_leaf = 0;
-	}
-done:
-	oi->clusters -= min(oi->clusters, freed);
-	if (!err)
-		err = ocfsx_journal_dirty(h, sb, ibh, OCFSX_BT_INODE);
-out:
-	brelse(ibh);
+/* Removes logical clusters [start, end), freeing them, at any depth. */
+int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end)
+{
+	u64 freed = 0;
+	int err;
+
+	err = remove_range(h, inode, start, end, &freed);
+	OCFSX_I(inode)->clusters -= min(OCFSX_I(inode)->clusters, freed);
 	return err;
 }
 
 /*
- * Removes logical clusters [start, end) from a depth-0 tree, freeing
- * them; a record straddling both ends is split in two.
+ * Marks [lc, lc + len), which lies inside one unwritten record, written:
+ * the record keeps the unwritten rest and the written part is inserted
+ * next to it (merging with a written left neighbour when contiguous).
+ * i_clusters does not change.
  */
-int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end)
+int ocfsx_extent_mark_written(handle_t *h, struct inode *inode, u32 lc,
+			      u32 len)
 {
 	struct super_block *sb = inode->i_sb;
-	struct ocfsx_inode_info *oi = OCFSX_I(inode);
-	struct buffer_head *ibh;
-	struct ext_node root;
-	u64 freed = 0;
-	u32 i, used;
+	struct ext_path p;
+	struct ext_node *leaf;
+	struct ocfsx_extent *r = NULL;
+	u32 used, i, rs, rlen;
+	u64 pc, re;
 	int err;
 
-	ibh = read_root(inode, &root);
-	if (IS_ERR(ibh))
-		return PTR_ERR(ibh);
-	if (le16_to_cpu(root.eh->eh_depth) != 0) {
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	err = ocfsx_journal_access(h, ibh, false);
+	err = find_path(h, inode, lc, &p);
 	if (err)
-		goto out;
-	used = le16_to_cpu(root.eh->eh_used);
-	for (i = 0; i < used && !err; i++) {
-		struct ocfsx_extent *r = &root.recs[i];
-		u32 rs = le32_to_cpu(r->ex_lcluster);
-		u64 re = (u64)rs + le32_to_cpu(r->ex_clusters);
-		u64 pc = le64_to_cpu(r->ex_start);
-		u32 cs = max(rs, start);
-		u64 ce = min_t(u64, re, end);
-
-		if (ce <= cs)
-			continue;
-		jbd2_journal_extend(h, 8, 0);
-		err = ocfsx_free_clusters(h, sb, pc + (cs - rs), ce - cs);
-		if (err)
+		return err;
+	leaf = &p.n[p.depth];
+	used = le16_to_cpu(leaf->eh->eh_used);
+	for (i = 0; i < used; i++) {
+		rs = le32_to_cpu(leaf->recs[i].ex_lcluster);
+		rlen = le32_to_cpu(leaf->recs[i].ex_clusters);
+		if (lc >= rs && (u64)lc + len <= (u64)rs + rlen) {
+			r = &leaf->recs[i];
 			break;
-		freed += ce - cs;
-		if (cs == rs && ce == re) {		/* whole record */
-			memmove(r, r + 1, (used - i - 1) * sizeof(*r));
-			memset(&root.recs[used - 1], 0, sizeof(*r));
-			used--;
-			i--;
-		} else if (cs == rs) {			/* head */
-			r->ex_start = cpu_to_le64(pc + (ce - rs));
-			r->ex_lcluster = cpu_to_le32(ce);
-			r->ex_clusters = cpu_to_le32(re - ce);
-		} else if (ce == re) {			/* tail */
-			r->ex_clusters = cpu_to_le32(cs - rs);
-		} else {				/* middle: split */
-			if (used >= le16_to_cpu(root.eh->eh_capacity)) {
-				err = -EOPNOTSUPP;
-				break;
-			}
-			memmove(r + 2, r + 1, (used - i - 1) * sizeof(*r));
-			r[1] = r[0];
-			r[0].ex_clusters = cpu_to_le32(cs - rs);
-			r[1].ex_start = cpu_to_le64(pc + (ce - rs));
-			r[1].ex_lcluster = cpu_to_le32(ce);
-			r[1].ex_clusters = cpu_to_le32(re - ce);
-			used++;
-			i++;
 		}
 	}
-	root.eh->eh_used = cpu_to_le16(used);
-	oi->clusters -= min(oi->clusters, freed);
+	if (!r || !(le16_to_cpu(r->ex_flags) & OCFSX_EXT_UNWRITTEN)) {
+		path_release(&p);
+		return -EINVAL;
+	}
+	pc = le64_to_cpu(r->ex_start) + (lc - rs);
+	re = (u64)rs + rlen;
+	if (rs == lc && re == (u64)lc + len) {
+		struct ocfsx_extent *left = i ? r - 1 : NULL;
+
+		if (left && !le16_to_cpu(left->ex_flags) &&
+		    le32_to_cpu(left->ex_lcluster) +
+		    le32_to_cpu(left->ex_clusters) == lc &&
+		    le64_to_cpu(left->ex_start) +
+		    le32_to_cpu(left->ex_clusters) == pc &&
+		    (u64)le32_to_cpu(left->ex_clusters) + len < (1ULL << 32)) {
+			le32_add_cpu(&left->ex_clusters, len);
+			memmove(r, r + 1, (used - i - 1) * sizeof(*r));
+			memset(&leaf->recs[used - 1], 0, sizeof(*r));
+			leaf->eh->eh_used = cpu_to_le16(used - 1);
+		} else {
+			r->ex_flags = 0;
+		}
+		err = node_dirty(h, sb, leaf);
+		path_release(&p);
+		return err;
+	}
+	if (rs == lc) {
+		r->ex_start = cpu_to_le64(pc + len);
+		r->ex_lcluster = cpu_to_le32(lc + len);
+		r->ex_clusters = cpu_to_le32(rlen - len);
+	} else {
+		r->ex_clusters = cpu_to_le32(lc - rs);
+	}
+	err = node_dirty(h, sb, leaf);
+	path_release(&p);
 	if (!err)
-		err = ocfsx_journal_dirty(h, sb, ibh, OCFSX_BT_INODE);
-out:
-	brelse(ibh);
+		err = insert_rec(h, inode, lc, pc, len, 0);
+	if (!err && rs < lc && re > (u64)lc + len)
+		err = insert_rec(h, inode, lc + len, pc + len,
+				 re - lc - len, OCFSX_EXT_UNWRITTEN);
 	return err;
 }

@@ -22,9 +22,17 @@
 
 #define OCFSX_WRITE_CREDITS	48
 
-/* Allocating get_block: needs a running handle, or starts its own. */
-int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
-			   struct buffer_head *bh, int create)
+/*
+ * Allocating get_block: needs a running handle, or starts its own. A hole
+ * gets a new cluster; a cluster of an unwritten extent is marked written.
+ * zero_unwritten: the data reaches the disk outside data=ordered (direct
+ * I/O, writeback), so the cluster is zeroed before its conversion can
+ * commit, and a crash never exposes what the disk held before. Clusters
+ * larger than a block are always zeroed: only one block of them is
+ * written here.
+ */
+static int get_block_alloc(struct inode *inode, sector_t iblock,
+			   struct buffer_head *bh, bool zero_unwritten)
 {
 	struct super_block *sb = inode->i_sb;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
@@ -36,8 +44,6 @@ int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
 	u32 got;
 	int err;
 
-	if (!create)
-		return ocfsx_get_block(inode, iblock, bh, 0);
 	err = ocfsx_get_block(inode, iblock, bh, 0);
 	if (err || buffer_mapped(bh))
 		return err;
@@ -55,10 +61,17 @@ int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
 	if (err)
 		goto out;
 	if (m.pcluster && (m.flags & OCFSX_EXT_UNWRITTEN)) {
-		err = -EOPNOTSUPP;	/* converting unwritten: not yet */
-		goto out;
-	}
-	if (!m.pcluster) {
+		if (c2b || zero_unwritten) {
+			err = sb_issue_zeroout(sb, m.pcluster << c2b, 1ULL << c2b,
+					       GFP_NOFS);
+			if (err)
+				goto out;
+		}
+		err = ocfsx_extent_mark_written(h, inode, (u32)lc, 1);
+		if (err)
+			goto out;
+		set_buffer_new(bh);
+	} else if (!m.pcluster) {
 		err = ocfsx_alloc_clusters(h, sb, 1, 1, &pc, &got);
 		if (err)
 			goto out;
@@ -95,15 +108,33 @@ out:
 	return err;
 }
 
+/* For writes whose data the caller puts on the handle's ordered list. */
+int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
+			   struct buffer_head *bh, int create)
+{
+	if (!create)
+		return ocfsx_get_block(inode, iblock, bh, 0);
+	return get_block_alloc(inode, iblock, bh, false);
+}
+
+/* For direct I/O and writeback, whose data bypasses data=ordered. */
+static int ocfsx_get_block_unordered(struct inode *inode, sector_t iblock,
+				     struct buffer_head *bh, int create)
+{
+	if (!create)
+		return ocfsx_get_block(inode, iblock, bh, 0);
+	return get_block_alloc(inode, iblock, bh, true);
+}
+
 static int ocfsx_writepage(struct page *page, struct writeback_control *wbc)
 {
-	return block_write_full_page(page, ocfsx_get_block_create, wbc);
+	return block_write_full_page(page, ocfsx_get_block_unordered, wbc);
 }
 
 static int ocfsx_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc)
 {
-	return mpage_writepages(mapping, wbc, ocfsx_get_block_create);
+	return mpage_writepages(mapping, wbc, ocfsx_get_block_unordered);
 }
 
 static int ocfsx_write_begin(struct file *file, struct address_space *mapping,
@@ -152,7 +183,7 @@ static ssize_t ocfsx_direct_IO(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
-	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_create);
+	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_unordered);
 }
 
 static sector_t ocfsx_bmap(struct address_space *mapping, sector_t block)
@@ -205,6 +236,13 @@ static vm_fault_t ocfsx_page_mkwrite(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	}
 	ret = block_page_mkwrite(vmf->vma, vmf, ocfsx_get_block_create);
+	/* The page's blocks may be newly mapped: data before the commit. */
+	if (!ret && !OCFSX_SB(inode->i_sb)->opts.data_writeback &&
+	    jbd2_journal_inode_ranged_write(h, &OCFSX_I(inode)->jinode,
+					    page_offset(vmf->page), PAGE_SIZE)) {
+		unlock_page(vmf->page);
+		ret = -EIO;
+	}
 	ocfsx_commit_trans(h);
 	sb_end_pagefault(inode->i_sb);
 	return block_page_mkwrite_return(ret);
@@ -307,9 +345,23 @@ static int shrink_clusters(handle_t *h, struct inode *inode, loff_t size)
 	return err;
 }
 
+/*
+ * Ends a transaction that unmapped clusters. A failure may have left the
+ * tree half changed, so the journal is aborted rather than committed.
+ */
+static int end_unmap_trans(handle_t *h, struct inode *inode, int err)
+{
+	inode->i_mtime = inode->i_ctime = current_time(inode);
+	if (!err)
+		err = ocfsx_update_inode(h, inode);
+	if (err)
+		jbd2_journal_abort(OCFSX_SB(inode->i_sb)->journal, err);
+	ocfsx_commit_trans(h);
+	return err;
+}
+
 static int ocfsx_truncate(struct inode *inode, loff_t size)
 {
-	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
 	struct ocfsx_inode_info *oi = OCFSX_I(inode);
 	handle_t *h;
 	int err;
@@ -333,13 +385,7 @@ static int ocfsx_truncate(struct inode *inode, loff_t size)
 		return PTR_ERR(h);
 	truncate_setsize(inode, size);
 	err = shrink_clusters(h, inode, size);
-	inode->i_mtime = inode->i_ctime = current_time(inode);
-	if (!err)
-		err = ocfsx_update_inode(h, inode);
-	if (err)
-		jbd2_journal_abort(sbi->journal, err);
-	ocfsx_commit_trans(h);
-	return err;
+	return end_unmap_trans(h, inode, err);
 }
 
 int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
@@ -443,90 +489,110 @@ clear:
 static int zero_range(struct file *file, loff_t pos, size_t len)
 {
 	static const char zeros[512];
+	struct kiocb kiocb;
+	struct iov_iter iter;
+	struct kvec kv;
 	ssize_t n;
 
 	while (len) {
-		n = kernel_write(file, zeros, min(len, sizeof(zeros)), &pos);
+		/*
+		 * Not kernel_write(): an O_APPEND file would put the zeros
+		 * at the end of the file instead of at pos, and O_DIRECT
+		 * would send an unaligned kernel buffer to the disk.
+		 */
+		init_sync_kiocb(&kiocb, file);
+		kiocb.ki_flags &= ~(IOCB_APPEND | IOCB_DIRECT);
+		kiocb.ki_pos = pos;
+		kv.iov_base = (void *)zeros;
+		kv.iov_len = min(len, sizeof(zeros));
+		iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+		n = ocfsx_file_write_iter(&kiocb, &iter);
 		if (n <= 0)
 			return n ? n : -EIO;
+		pos += n;
 		len -= n;
 	}
 	return 0;
 }
 
+/* Holes and unwritten clusters already read as zeros: nothing to zero. */
+static bool cluster_written(struct inode *inode, loff_t pos)
+{
+	struct ocfsx_map m;
+	int err;
+
+	down_read(&OCFSX_I(inode)->alloc_sem);
+	err = ocfsx_extent_map(inode, pos >> OCFSX_SB(inode->i_sb)->cbits, &m);
+	up_read(&OCFSX_I(inode)->alloc_sem);
+	return err || (m.pcluster && !(m.flags & OCFSX_EXT_UNWRITTEN));
+}
+
 /*
- * fallocate: allocation (mode 0 and KEEP_SIZE) gives zeroed, written
- * clusters (unwritten extents are read correctly but not yet created);
- * PUNCH_HOLE frees whole clusters and zeroes the partial edges.
+ * Frees the whole clusters of [offset, end) and zeroes the partial ones
+ * at the edges (inside i_size; past it nothing can be read back).
  */
-static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
-			    loff_t len)
+static int punch_range(struct file *file, loff_t offset, loff_t end)
 {
 	struct inode *inode = file_inode(file);
 	struct super_block *sb = inode->i_sb;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct ocfsx_inode_info *oi = OCFSX_I(inode);
 	u64 csize = 1ULL << sbi->cbits;
-	loff_t end = offset + len;
-	u64 lc, cend;
+	u64 cs = round_up(offset, csize), ce = round_down(end, csize);
+	loff_t size = i_size_read(inode);
 	handle_t *h;
 	int err = 0;
 
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-		return -EOPNOTSUPP;
-	if (!S_ISREG(inode->i_mode))
-		return -EOPNOTSUPP;
-	if (end > sb->s_maxbytes || end < offset)
-		return -EFBIG;
-	if (oi->body_format == OCFSX_BODY_INLINE) {
-		err = ocfsx_inline_fallocate(inode, mode, offset, len);
-		if (err != -ENOTBLK)
-			return err;
-		err = 0;
-	}
-	if (oi->body_format != OCFSX_BODY_EXTENTS)
-		return -EOPNOTSUPP;
-
-	if (mode & FALLOC_FL_PUNCH_HOLE) {
-		u64 cs = round_up(offset, csize), ce = round_down(end, csize);
-		loff_t size = i_size_read(inode);
-
-		/* Partial clusters at the edges keep their blocks: zeros. */
-		if (cs > ce) {
-			cs = ce = 0;
-		}
-		if (offset < min_t(loff_t, cs ? cs : end, size))
-			err = zero_range(file, offset,
-					 min_t(loff_t, cs ? cs : end, size) - offset);
-		if (!err && ce && ce < min_t(loff_t, end, size))
-			err = zero_range(file, ce, min_t(loff_t, end, size) - ce);
-		if (err || cs >= ce)
-			return err;
-		inode_lock(inode);
-		err = filemap_write_and_wait_range(inode->i_mapping, cs, ce - 1);
-		if (!err)
-			truncate_pagecache_range(inode, cs, ce - 1);
-		if (!err) {
-			h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS * 4);
-			if (IS_ERR(h)) {
-				err = PTR_ERR(h);
-			} else {
-				down_write(&oi->alloc_sem);
-				err = ocfsx_extent_punch(h, inode, cs >> sbi->cbits,
-							 ce >> sbi->cbits);
-				up_write(&oi->alloc_sem);
-				inode->i_mtime = inode->i_ctime = current_time(inode);
-				if (!err)
-					err = ocfsx_update_inode(h, inode);
-				ocfsx_commit_trans(h);
-			}
-		}
-		inode_unlock(inode);
+	if (cs > ce)
+		cs = ce = 0;
+	if (offset < min_t(loff_t, cs ? cs : end, size) &&
+	    cluster_written(inode, offset))
+		err = zero_range(file, offset,
+				 min_t(loff_t, cs ? cs : end, size) - offset);
+	if (!err && ce && ce < min_t(loff_t, end, size) &&
+	    cluster_written(inode, ce))
+		err = zero_range(file, ce, min_t(loff_t, end, size) - ce);
+	if (err || cs >= ce)
 		return err;
+	inode_lock(inode);
+	inode_dio_wait(inode);
+	err = filemap_write_and_wait_range(inode->i_mapping, cs, ce - 1);
+	if (!err)
+		truncate_pagecache_range(inode, cs, ce - 1);
+	if (!err) {
+		h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS * 4);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+		} else {
+			down_write(&oi->alloc_sem);
+			err = ocfsx_extent_punch(h, inode, cs >> sbi->cbits,
+						 min_t(u64, ce >> sbi->cbits,
+						       OCFSX_MAX_FILE_CLUSTERS));
+			up_write(&oi->alloc_sem);
+			err = end_unmap_trans(h, inode, err);
+		}
 	}
+	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * Fills the holes of [offset, end) with unwritten extents: allocated,
+ * read as zeros, nothing written to the disk. One transaction per run.
+ */
+static int alloc_range(struct inode *inode, loff_t offset, loff_t end,
+		       bool keep_size)
+{
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	u64 cend = min_t(u64, (end + (1ULL << sbi->cbits) - 1) >> sbi->cbits,
+			 OCFSX_MAX_FILE_CLUSTERS);
+	u64 lc;
+	handle_t *h;
+	int err = 0;
 
 	inode_lock(inode);
-	cend = (end + csize - 1) >> sbi->cbits;
 	for (lc = offset >> sbi->cbits; lc < cend && !err;) {
 		struct ocfsx_map m;
 		u64 pc;
@@ -545,19 +611,17 @@ static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
 			u32 want = min_t(u64, min_t(u64, m.len, cend - lc), 2048);
 
 			err = ocfsx_alloc_clusters(h, sb, 1, want, &pc, &got);
-			if (!err)
-				err = sb_issue_zeroout(sb, pc << sbi->c2b_bits,
-						       (u64)got << sbi->c2b_bits,
-						       GFP_NOFS);
-			if (!err)
-				err = ocfsx_extent_insert(h, inode, lc, pc, got, 0);
-			else
-				ocfsx_free_clusters(h, sb, pc, got);
+			if (!err) {
+				err = ocfsx_extent_insert(h, inode, lc, pc, got,
+							  OCFSX_EXT_UNWRITTEN);
+				if (err)
+					ocfsx_free_clusters(h, sb, pc, got);
+			}
 			if (!err)
 				lc += got;
 		}
 		up_write(&oi->alloc_sem);
-		if (!err && !(mode & FALLOC_FL_KEEP_SIZE) &&
+		if (!err && !keep_size &&
 		    min_t(loff_t, (loff_t)lc << sbi->cbits, end) > inode->i_size)
 			i_size_write(inode, min_t(loff_t, (loff_t)lc << sbi->cbits,
 						  end));
@@ -568,4 +632,42 @@ static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
 	}
 	inode_unlock(inode);
 	return err;
+}
+
+/*
+ * fallocate: mode 0 and KEEP_SIZE allocate unwritten extents; PUNCH_HOLE
+ * frees whole clusters and zeroes the partial edges; ZERO_RANGE is a
+ * punch followed by an allocation, so the range reads as zeros and stays
+ * allocated.
+ */
+static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
+			    loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	loff_t end = offset + len;
+	int err;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		     FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if (!S_ISREG(inode->i_mode))
+		return -EOPNOTSUPP;
+	if (end > sb->s_maxbytes || end < offset)
+		return -EFBIG;
+	if (oi->body_format == OCFSX_BODY_INLINE) {
+		err = ocfsx_inline_fallocate(inode, mode, offset, len);
+		if (err != -ENOTBLK)
+			return err;
+	}
+	if (oi->body_format != OCFSX_BODY_EXTENTS)
+		return -EOPNOTSUPP;
+
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		err = punch_range(file, offset, end);
+		if (err || (mode & FALLOC_FL_PUNCH_HOLE))
+			return err;
+	}
+	return alloc_range(inode, offset, end, mode & FALLOC_FL_KEEP_SIZE);
 }

@@ -363,8 +363,15 @@ int ocfsx_inline_fallocate(struct inode *inode, int mode, loff_t offset,
 				    min(end, size) - offset, -1);
 	}
 	if (end > ocfsx_inline_capacity(inode)) {
+		/* The extent path does the whole job, zero range included. */
 		err = ocfsx_inline_convert(inode);
 		return err ? err : -ENOTBLK;
+	}
+	if ((mode & FALLOC_FL_ZERO_RANGE) && offset < size) {
+		err = inline_store(inode, offset, NULL,
+				   min(end, size) - offset, -1);
+		if (err)
+			return err;
 	}
 	if ((mode & FALLOC_FL_KEEP_SIZE) || end <= size)
 		return 0;

@@ -139,6 +139,8 @@ int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
 			u32 len, u16 flags);
 int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep);
 int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end);
+int ocfsx_extent_mark_written(handle_t *h, struct inode *inode, u32 lc,
+			      u32 len);
 
 /* inode.c */
 struct inode *ocfsx_iget(struct super_block *sb, u64 blkno);

@@ -1,0 +1,141 @@
+/*
+ * extent_io: the file operations tests/vm/fs-extent.sh needs and busybox
+ * lacks (fallocate modes, direct I/O, mmap writes, fragmenting writes).
+ *
+ *   extent_io falloc FILE alloc|keep|punch|zero OFFSET LENGTH
+ *   extent_io write FILE OFFSET LENGTH BYTE buffered|cached|direct|mmap
+ *       (cached: buffered without fsync, left to the journal's commits)
+ *   extent_io frag FILE UNIT COUNT
+ *       writes COUNT units of UNIT bytes at every other unit (0, 2, 4, ...),
+ *       each filled with a pattern of its index, so a file system gives the
+ *       file COUNT separate extents; run on tmpfs it makes the reference.
+ *
+ * Exits 0 on success; on failure prints what failed with errno's text.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int die(const char *what)
+{
+	fprintf(stderr, "extent_io: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+static long long num(const char *s)
+{
+	return strtoll(s, NULL, 0);
+}
+
+static int do_falloc(int argc, char **argv)
+{
+	int mode, fd;
+
+	if (argc != 6)
+		return fprintf(stderr, "usage: extent_io falloc FILE MODE OFF LEN\n"), 2;
+	if (!strcmp(argv[3], "alloc"))
+		mode = 0;
+	else if (!strcmp(argv[3], "keep"))
+		mode = FALLOC_FL_KEEP_SIZE;
+	else if (!strcmp(argv[3], "punch"))
+		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	else if (!strcmp(argv[3], "zero"))
+		mode = FALLOC_FL_ZERO_RANGE;
+	else
+		return fprintf(stderr, "extent_io: unknown mode %s\n", argv[3]), 2;
+	fd = open(argv[2], O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return die("open");
+	if (fallocate(fd, mode, num(argv[4]), num(argv[5])))
+		return die("fallocate");
+	return close(fd) ? die("close") : 0;
+}
+
+static int do_write(int argc, char **argv)
+{
+	long long off, len;
+	const char *how;
+	char *buf, *map;
+	int fd, flags = O_RDWR | O_CREAT;
+
+	if (argc != 7)
+		return fprintf(stderr, "usage: extent_io write FILE OFF LEN BYTE HOW\n"), 2;
+	off = num(argv[3]);
+	len = num(argv[4]);
+	how = argv[6];
+	if (!strcmp(how, "direct"))
+		flags |= O_DIRECT;
+	fd = open(argv[2], flags, 0644);
+	if (fd < 0)
+		return die("open");
+	if (!strcmp(how, "mmap")) {
+		long pg = sysconf(_SC_PAGESIZE);
+		long long base = off / pg * pg;
+
+		map = mmap(NULL, off + len - base, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, base);
+		if (map == MAP_FAILED)
+			return die("mmap");
+		memset(map + (off - base), (int)num(argv[5]), len);
+		if (msync(map, off + len - base, MS_SYNC))
+			return die("msync");
+		munmap(map, off + len - base);
+		return close(fd) ? die("close") : 0;
+	}
+	if (posix_memalign((void **)&buf, 4096, len))
+		return die("posix_memalign");
+	memset(buf, (int)num(argv[5]), len);
+	if (pwrite(fd, buf, len, off) != len)
+		return die("pwrite");
+	if (strcmp(how, "cached") && fsync(fd))
+		return die("fsync");
+	free(buf);
+	return close(fd) ? die("close") : 0;
+}
+
+static int do_frag(int argc, char **argv)
+{
+	long long unit, count, i;
+	char *buf;
+	int fd;
+
+	if (argc != 5)
+		return fprintf(stderr, "usage: extent_io frag FILE UNIT COUNT\n"), 2;
+	unit = num(argv[3]);
+	count = num(argv[4]);
+	buf = malloc(unit);
+	if (!buf)
+		return die("malloc");
+	fd = open(argv[2], O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return die("open");
+	for (i = 0; i < count; i++) {
+		memset(buf, (int)(i * 7 + 1), unit);
+		snprintf(buf, unit, "unit %lld\n", i);
+		if (pwrite(fd, buf, unit, 2 * i * unit) != unit)
+			return die("pwrite");
+	}
+	free(buf);
+	if (fsync(fd))
+		return die("fsync");
+	return close(fd) ? die("close") : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "falloc"))
+		return do_falloc(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "write"))
+		return do_write(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "frag"))
+		return do_frag(argc, argv);
+	fprintf(stderr, "usage: extent_io falloc|write|frag ...\n");
+	return 2;
+}
