@@ -160,6 +160,7 @@ int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
 int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
 		  struct iattr *attr);
 void ocfsx_evict_inode(struct inode *inode);
+int ocfsx_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 extern const struct address_space_operations ocfsx_file_aops;
 
 /* namei.c */
