@@ -429,7 +429,8 @@ out:
 
 /*
  * Last reference to an unlinked inode: free its clusters, its extent
- * blocks, its inode bit and its orphan entry, in one transaction.
+ * blocks, its xattr block, its inode bit and its orphan entry, in one
+ * transaction.
  */
 void ocfsx_evict_inode(struct inode *inode)
 {
@@ -466,9 +467,11 @@ void ocfsx_evict_inode(struct inode *inode)
 
 					di->i_flags = 0;
 					di->i_links = 0;
+					err = ocfsx_xattr_drop(h, inode, di);
+				}
+				if (!err)
 					err = ocfsx_journal_dirty(h, sb, bh,
 								  OCFSX_BT_INODE);
-				}
 				if (!err)
 					err = ocfsx_free_block(h, sb,
 							       (void *)bh->b_data);
