@@ -25,8 +25,15 @@ mkdir /mnt/ocfsx/t
 # off the list. Empty: every case passes on ocfsx today.
 OCFSX_XFAIL=""
 check "posix_test on ocfsx" env POSIX_TEST_XFAIL="$OCFSX_XFAIL" POSIX_TEST_KEEP=1 posix_test /mnt/ocfsx/t
+XB=$(cd /mnt/ocfsx && ls -d t/posix.*/xattr-block)
 check "umount ocfsx" umount /mnt/ocfsx
 check "fsck.ocfsx -n -f clean after posix_test" fsck.ocfsx -n -f "$DEV"
+# xattr-block left f with user.big in an external block, and g (whose big
+# value was removed) with none.
+check "debugfs: $XB/f keeps user.big (4000 bytes) in its xattr block" sh -c \
+	"debugfs.ocfsx -R 'stat /$XB/f' $DEV | grep -A1 'Xattrs (block [0-9]*, 4048 bytes): 1 entry' | grep -qx '    user.big: 4000 bytes'"
+check "debugfs: $XB/g has no xattr block left" sh -c \
+	"debugfs.ocfsx -R 'stat /$XB/g' $DEV | grep -q 'Xattrs (inline' && ! debugfs.ocfsx -R 'stat /$XB/g' $DEV | grep -q 'Xattrs (block'"
 
 # ext4 as the reference, on a loop image made by the host's mke2fs.
 check "make a 200 MiB image" truncate -s 200M /tmp/ext.img
