@@ -601,6 +601,32 @@ out_unlock:
 	return err;
 }
 
+/*
+ * A new metadata block of type (header at its start) for inode from the
+ * slot's meta_alloc, as ocfsx_new_meta() gives it, with its allocation
+ * origin recorded for the free.
+ */
+struct buffer_head *ocfsx_new_meta_block(handle_t *h, struct inode *inode,
+					 u16 type)
+{
+	struct ocfsx_alloc_origin o;
+	struct ocfsx_block_header *hdr;
+	struct buffer_head *bh;
+	int err;
+
+	err = ocfsx_alloc_block(h, inode->i_sb, false, &o);
+	if (err)
+		return ERR_PTR(err);
+	bh = ocfsx_new_meta(h, inode->i_sb, o.blkno, type, inode->i_ino);
+	if (IS_ERR(bh))
+		return bh;
+	hdr = (void *)bh->b_data;
+	hdr->bh_alloc_group = cpu_to_le64(o.group);
+	hdr->bh_alloc_bit = cpu_to_le32(o.bit);
+	hdr->bh_alloc_slot = cpu_to_le16(o.slot);
+	return bh;
+}
+
 /* Frees a suballocated block given the origin in its header. */
 int ocfsx_free_block(handle_t *h, struct super_block *sb,
 		     const struct ocfsx_block_header *hdr)

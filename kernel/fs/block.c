@@ -76,6 +76,31 @@ void ocfsx_init_header(struct super_block *sb, void *data, u16 type,
 	h->bh_last_writer = cpu_to_le16(OCFSX_SLOT_NONE);
 }
 
+/*
+ * A new metadata block at blkno owned by owner: zeroed, its header set,
+ * journaled for create. The caller fills it in and dirties it.
+ */
+struct buffer_head *ocfsx_new_meta(handle_t *h, struct super_block *sb,
+				   u64 blkno, u16 type, u64 owner)
+{
+	struct buffer_head *bh = sb_getblk(sb, blkno);
+	int err;
+
+	if (!bh)
+		return ERR_PTR(-ENOMEM);
+	err = ocfsx_journal_access(h, bh, true);
+	if (err) {
+		brelse(bh);
+		return ERR_PTR(err);
+	}
+	lock_buffer(bh);
+	memset(bh->b_data, 0, sb->s_blocksize);
+	ocfsx_init_header(sb, bh->b_data, type, blkno, owner);
+	set_buffer_uptodate(bh);
+	unlock_buffer(bh);
+	return bh;
+}
+
 /* Which of the §3 checks (plus owner) the block fails, or NULL. */
 static const char *verify(struct super_block *sb, struct buffer_head *bh,
 			  u16 type, u64 blkno, u64 owner)

@@ -373,4 +373,5 @@ const struct file_operations ocfsx_dir_fops = {
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= ocfsx_readdir,
+	.fsync		= ocfsx_fsync,
 };

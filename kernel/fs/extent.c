@@ -236,35 +236,14 @@ static int leaf_insert(struct ext_node *n, u32 lc, u64 pc, u32 len, u16 flags)
 /* A fresh extent block from meta_alloc, journaled for create. */
 static struct buffer_head *new_extent_block(handle_t *h, struct inode *inode)
 {
-	struct super_block *sb = inode->i_sb;
-	struct ocfsx_alloc_origin o;
+	struct buffer_head *bh = ocfsx_new_meta_block(h, inode, OCFSX_BT_EXTENT);
 	struct ocfsx_extent_block *eb;
-	struct buffer_head *bh;
-	int err;
 
-	err = ocfsx_alloc_block(h, sb, false, &o);
-	if (err)
-		return ERR_PTR(err);
-	bh = sb_getblk(sb, o.blkno);
-	if (!bh)
-		return ERR_PTR(-ENOMEM);
-	err = ocfsx_journal_access(h, bh, true);
-	if (err) {
-		brelse(bh);
-		return ERR_PTR(err);
-	}
-	lock_buffer(bh);
-	memset(bh->b_data, 0, sb->s_blocksize);
-	ocfsx_init_header(sb, bh->b_data, OCFSX_BT_EXTENT, o.blkno,
-			  inode->i_ino);
+	if (IS_ERR(bh))
+		return bh;
 	eb = (void *)bh->b_data;
-	eb->eb_hdr.bh_alloc_group = cpu_to_le64(o.group);
-	eb->eb_hdr.bh_alloc_bit = cpu_to_le32(o.bit);
-	eb->eb_hdr.bh_alloc_slot = cpu_to_le16(o.slot);
 	eb->eb_list.eh_capacity =
-		cpu_to_le16(ocfsx_extent_block_recs(sb->s_blocksize));
-	set_buffer_uptodate(bh);
-	unlock_buffer(bh);
+		cpu_to_le16(ocfsx_extent_block_recs(inode->i_sb->s_blocksize));
 	return bh;
 }
 

@@ -287,8 +287,7 @@ out:
 	return ret;
 }
 
-static int ocfsx_fsync(struct file *file, loff_t start, loff_t end,
-		       int datasync)
+int ocfsx_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct inode *inode = file->f_mapping->host;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
@@ -315,12 +314,66 @@ static ssize_t ocfsx_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
+/*
+ * SEEK_DATA/SEEK_HOLE from the extent map. Every mapped extent counts as
+ * data, unwritten ones too (POSIX lets a hole be reported as data);
+ * writes allocate at once, so dirty pages are always mapped.
+ */
+static loff_t seek_data_hole(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file->f_mapping->host;
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	unsigned int cbits = OCFSX_SB(inode->i_sb)->cbits;
+	loff_t size = i_size_read(inode), pos = offset;
+	struct ocfsx_map m;
+	u64 lc = offset >> cbits;
+	int err;
+
+	if (offset < 0 || offset >= size)
+		return -ENXIO;
+	err = ocfsx_data_lock(inode, OCFSX_LKM_PR);
+	if (err)
+		return err;
+	down_read(&oi->alloc_sem);
+	while (oi->body_format == OCFSX_BODY_EXTENTS) {
+		if ((lc << cbits) >= size) {
+			pos = whence == SEEK_DATA ? -ENXIO : size;
+			break;
+		}
+		err = ocfsx_extent_map(inode, lc, &m);
+		if (err) {
+			pos = err;
+			break;
+		}
+		if (!m.pcluster == (whence == SEEK_HOLE)) {
+			pos = max_t(loff_t, offset, lc << cbits);
+			break;
+		}
+		lc += m.len;
+	}
+	/* An inline body is all data, with the hole at EOF after it. */
+	if (oi->body_format != OCFSX_BODY_EXTENTS && whence == SEEK_HOLE)
+		pos = size;
+	up_read(&oi->alloc_sem);
+	ocfsx_data_unlock(inode, OCFSX_LKM_PR);
+	if (pos < 0)
+		return pos;
+	return vfs_setpos(file, min(pos, size), inode->i_sb->s_maxbytes);
+}
+
+static loff_t ocfsx_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		return seek_data_hole(file, offset, whence);
+	return generic_file_llseek(file, offset, whence);
+}
+
 static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
 			    loff_t len);
 
 const struct file_operations ocfsx_file_fops = {
 	.fallocate	= ocfsx_fallocate,
-	.llseek		= generic_file_llseek,
+	.llseek		= ocfsx_llseek,
 	.read_iter	= ocfsx_read_iter,
 	.write_iter	= ocfsx_file_write_iter,
 	.mmap		= ocfsx_file_mmap,
@@ -425,7 +478,8 @@ out:
 
 /*
  * Last reference to an unlinked inode: free its clusters, its extent
- * blocks, its inode bit and its orphan entry, in one transaction.
+ * blocks, its xattr block, its inode bit and its orphan entry, in one
+ * transaction.
  */
 void ocfsx_evict_inode(struct inode *inode)
 {
@@ -462,9 +516,11 @@ void ocfsx_evict_inode(struct inode *inode)
 
 					di->i_flags = 0;
 					di->i_links = 0;
+					err = ocfsx_xattr_drop(h, inode, di);
+				}
+				if (!err)
 					err = ocfsx_journal_dirty(h, sb, bh,
 								  OCFSX_BT_INODE);
-				}
 				if (!err)
 					err = ocfsx_free_block(h, sb,
 							       (void *)bh->b_data);

@@ -269,22 +269,12 @@ static struct buffer_head *new_dir_block(handle_t *h, struct inode *dir,
 		pblk = (pc << sbi->c2b_bits) +
 		       (lblk & ((1ULL << sbi->c2b_bits) - 1));
 	}
-	bh = sb_getblk(sb, pblk);
-	if (!bh)
-		return ERR_PTR(-ENOMEM);
-	err = ocfsx_journal_access(h, bh, true);
-	if (err) {
-		brelse(bh);
-		return ERR_PTR(err);
-	}
-	lock_buffer(bh);
-	memset(bh->b_data, 0, sb->s_blocksize);
+	/* The header goes in the trailer; ocfsx_init_header() knows where. */
+	bh = ocfsx_new_meta(h, sb, pblk, OCFSX_BT_DIRBLOCK, dir->i_ino);
+	if (IS_ERR(bh))
+		return bh;
 	de_at(bh->b_data, 0)->de_rec_len =
 		cpu_to_le16(ocfsx_dirent_area(sb->s_blocksize));
-	/* The header goes in the trailer; ocfsx_init_header() knows where. */
-	ocfsx_init_header(sb, bh->b_data, OCFSX_BT_DIRBLOCK, pblk, dir->i_ino);
-	set_buffer_uptodate(bh);
-	unlock_buffer(bh);
 	i_size_write(dir, (lblk + 1) << sb->s_blocksize_bits);
 	return bh;
 }

@@ -120,6 +120,8 @@ int ocfsx_write_meta_sync(struct super_block *sb, struct buffer_head *bh,
 			  u16 type);
 void ocfsx_init_header(struct super_block *sb, void *data, u16 type,
 		       u64 blkno, u64 owner);
+struct buffer_head *ocfsx_new_meta(handle_t *h, struct super_block *sb,
+				   u64 blkno, u16 type, u64 owner);
 __printf(3, 4) void __ocfsx_error(struct super_block *sb, const char *func,
 				  const char *fmt, ...);
 #define ocfsx_error(sb, fmt, ...) \
@@ -163,6 +165,7 @@ int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
 int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
 		  struct iattr *attr);
 void ocfsx_evict_inode(struct inode *inode);
+int ocfsx_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 extern const struct address_space_operations ocfsx_file_aops;
 
 /* namei.c */
@@ -215,6 +218,8 @@ int ocfsx_alloc_block(handle_t *h, struct super_block *sb, bool inode_block,
 		      struct ocfsx_alloc_origin *o);
 int ocfsx_free_block(handle_t *h, struct super_block *sb,
 		     const struct ocfsx_block_header *hdr);
+struct buffer_head *ocfsx_new_meta_block(handle_t *h, struct inode *inode,
+					 u16 type);
 
 /* xattr.c */
 extern const struct xattr_handler *ocfsx_xattr_handlers[];
@@ -223,6 +228,7 @@ int ocfsx_xattr_get_index(struct inode *inode, int index, const char *name,
 			  void *buffer, size_t size);
 int ocfsx_xattr_set_index(struct inode *inode, int index, const char *name,
 			  const void *value, size_t size, int flags);
+int ocfsx_xattr_drop(handle_t *h, struct inode *inode, struct ocfsx_inode *di);
 struct posix_acl *ocfsx_get_acl(struct inode *inode, int type, bool rcu);
 int ocfsx_set_acl(struct user_namespace *ns, struct inode *inode,
 		  struct posix_acl *acl, int type);

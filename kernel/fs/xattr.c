@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Extended attributes in the inode's inline area (format §10): user.,
- * trusted. and security. names. Each change rewrites the whole area,
- * sorted by (index, hash, name), in one transaction. External xattr
- * blocks and values stored outside are not handled yet.
+ * Extended attributes (format §10): user., trusted. and security. names
+ * and POSIX ACLs, in the inode's inline area and, for what does not fit
+ * there, one external xattr block. Each change rewrites both areas,
+ * each sorted by (index, hash, name), in one transaction. Values stored
+ * outside in clusters (VALUE_OUTSIDE) are not written or read yet.
  */
 #include <linux/crc32c.h>
 #include <linux/kernel.h>
@@ -19,6 +20,7 @@
 struct xent {
 	u8 index;
 	u8 nlen;
+	bool inline_area;	/* placement chosen by place_ents() */
 	u32 hash;
 	u32 vlen;
 	const u8 *name;
@@ -43,9 +45,31 @@ static int xent_cmp(const void *a, const void *b)
 	return c ? c : x->nlen - y->nlen;
 }
 
-/* Parses the area into ents[] (pointers into the block); count or < 0. */
+/* Bytes one entry takes in an area: its slot, padded name and value. */
+static u32 xent_room(const struct xent *e)
+{
+	return sizeof(struct ocfsx_xattr_entry) + PAD8(e->nlen) + PAD8(e->vlen);
+}
+
+/* The external block's area size. */
+static u32 block_area(struct super_block *sb)
+{
+	return sb->s_blocksize - OCFSX_XATTR_BLOCK_AREA_OFFSET;
+}
+
+/* Entries the inline area and the external block can hold together. */
+static int max_ents(struct inode *inode)
+{
+	return (OCFSX_I(inode)->xattr_inline + block_area(inode->i_sb)) /
+	       sizeof(struct ocfsx_xattr_entry);
+}
+
+/*
+ * Parses an area into ents[] (pointers into base); the count, or < 0.
+ * blkno and what name the area's block for a corruption report.
+ */
 static int parse_area(struct inode *inode, u8 *base, u32 size,
-		      struct xent *ents, int max)
+		      struct xent *ents, int max, u64 blkno, const char *what)
 {
 	struct ocfsx_xattr_header *xh = (void *)base;
 	struct ocfsx_xattr_entry *xe = (void *)(xh + 1);
@@ -75,55 +99,223 @@ static int parse_area(struct inode *inode, u8 *base, u32 size,
 	}
 	return count;
 bad:
-	ocfsx_error(inode->i_sb, "inode %lu: block %lu (inode): bad inline xattr area",
-		    inode->i_ino, inode->i_ino);
+	ocfsx_error(inode->i_sb, "inode %lu: block %llu (%s): bad xattr area",
+		    inode->i_ino, blkno, what);
 	return -EFSCORRUPTED;
+}
+
+/* Writes ents[] whose inline flag is 'inline' as a fresh area at base. */
+static void write_area(u8 *base, u32 size, const struct xent *ents, int n,
+		       bool inline_area)
+{
+	struct ocfsx_xattr_header *xh = (void *)base;
+	struct ocfsx_xattr_entry *xe = (void *)(xh + 1);
+	u32 top = size, k = 0;
+	int i;
+
+	memset(base, 0, size);
+	for (i = 0; i < n; i++) {
+		if (ents[i].inline_area != inline_area)
+			continue;
+		top -= PAD8(ents[i].nlen) + PAD8(ents[i].vlen);
+		memcpy(base + top, ents[i].name, ents[i].nlen);
+		memcpy(base + top + PAD8(ents[i].nlen), ents[i].value,
+		       ents[i].vlen);
+		xe[k].xe_name_hash = cpu_to_le32(ents[i].hash);
+		xe[k].xe_value_size = cpu_to_le32(ents[i].vlen);
+		xe[k].xe_offset = cpu_to_le16(top);
+		xe[k].xe_name_len = ents[i].nlen;
+		xe[k].xe_index = ents[i].index;
+		k++;
+	}
+	xh->xh_count = cpu_to_le16(k);
+	xh->xh_data_start = cpu_to_le16(top);
+	xh->xh_area_size = cpu_to_le16(size);
+}
+
+/* An inode's xattrs: its inline area, then its external block's. */
+struct xset {
+	struct buffer_head *ibh;
+	struct buffer_head *xbh;	/* NULL without an external block */
+	struct xent *ents;
+	int n;
+	u8 *copy;			/* set only: ents point into this */
+};
+
+static void xset_release(struct xset *x)
+{
+	brelse(x->xbh);
+	brelse(x->ibh);
+	kfree(x->copy);
+	kfree(x->ents);
+}
+
+/*
+ * Reads both areas into x under the caller's inode lock. With copy, the
+ * entries point into a private copy, so the areas can be rewritten.
+ */
+static int xset_load(struct inode *inode, struct xset *x, bool copy)
+{
+	struct super_block *sb = inode->i_sb;
+	u32 xs = OCFSX_I(inode)->xattr_inline, xa = block_area(sb);
+	int max = max_ents(inode), n;
+	u8 *ibase, *xbase;
+	u64 xb;
+
+	memset(x, 0, sizeof(*x));
+	x->ents = kcalloc(max + 1, sizeof(*x->ents), GFP_NOFS);
+	if (copy)
+		x->copy = kmalloc(xs + xa, GFP_NOFS);
+	if (!x->ents || (copy && !x->copy))
+		return -ENOMEM;
+	x->ibh = ocfsx_read_inode_bh(inode);
+	if (IS_ERR(x->ibh)) {
+		n = PTR_ERR(x->ibh);
+		x->ibh = NULL;
+		return n;
+	}
+	ibase = x->ibh->b_data + sb->s_blocksize - xs;
+	if (copy)
+		ibase = memcpy(x->copy, ibase, xs);
+	n = parse_area(inode, ibase, xs, x->ents, max, inode->i_ino, "inode");
+	if (n < 0)
+		return n;
+	x->n = n;
+	xb = le64_to_cpu(((struct ocfsx_inode *)x->ibh->b_data)->i_xattr_blkno);
+	if (!xb)
+		return 0;
+	x->xbh = ocfsx_read_meta(sb, xb, OCFSX_BT_XATTR, inode->i_ino);
+	if (IS_ERR(x->xbh)) {
+		n = PTR_ERR(x->xbh);
+		x->xbh = NULL;
+		return n;
+	}
+	xbase = x->xbh->b_data + OCFSX_XATTR_BLOCK_AREA_OFFSET;
+	if (copy)
+		xbase = memcpy(x->copy + xs, xbase, xa);
+	n = parse_area(inode, xbase, xa, x->ents + x->n, max - x->n, xb,
+		       "xattr block");
+	if (n < 0)
+		return n;
+	x->n += n;
+	return 0;
+}
+
+static int xset_find(const struct xset *x, int index, const char *name,
+		     u32 nlen)
+{
+	int i;
+
+	for (i = 0; i < x->n; i++)
+		if (x->ents[i].index == index && x->ents[i].nlen == nlen &&
+		    !memcmp(x->ents[i].name, name, nlen))
+			return i;
+	return -1;
 }
 
 /* Value of (index, name) into buffer; its size, or -ENODATA. */
 int ocfsx_xattr_get_index(struct inode *inode, int index, const char *name,
 			  void *buffer, size_t size)
 {
-	u32 xs = OCFSX_I(inode)->xattr_inline, nlen = strlen(name);
-	struct buffer_head *bh;
-	struct xent *ents;
-	int n, i, ret = -ENODATA;
+	struct xset x;
+	int ret, i;
 
-	if (!xs)
-		return -ENODATA;
-	ents = kcalloc(xs / 16, sizeof(*ents), GFP_NOFS);
-	if (!ents)
-		return -ENOMEM;
 	ret = ocfsx_inode_lock(inode, OCFSX_LKM_PR);
 	if (ret)
-		goto out_free;
-	bh = ocfsx_read_inode_bh(inode);
-	if (IS_ERR(bh)) {
-		ret = PTR_ERR(bh);
-		goto out_unlock;
+		return ret;
+	ret = xset_load(inode, &x, false);
+	if (ret)
+		goto out;
+	i = xset_find(&x, index, name, strlen(name));
+	ret = -ENODATA;
+	if (i >= 0) {
+		ret = x.ents[i].vlen;
+		if (buffer && size < x.ents[i].vlen)
+			ret = -ERANGE;
+		else if (buffer)
+			memcpy(buffer, x.ents[i].value, x.ents[i].vlen);
 	}
-	n = parse_area(inode, bh->b_data + inode->i_sb->s_blocksize - xs, xs,
-		       ents, xs / 16);
-	ret = n < 0 ? n : -ENODATA;
-	for (i = 0; i < n; i++) {
-		if (ents[i].index != index || ents[i].nlen != nlen ||
-		    memcmp(ents[i].name, name, nlen))
-			continue;
-		ret = ents[i].vlen;
-		if (buffer) {
-			if (size < ents[i].vlen)
-				ret = -ERANGE;
-			else
-				memcpy(buffer, ents[i].value, ents[i].vlen);
-		}
-		break;
-	}
-	brelse(bh);
-out_unlock:
+out:
+	xset_release(&x);
 	ocfsx_inode_unlock(inode, OCFSX_LKM_PR);
-out_free:
-	kfree(ents);
 	return ret;
+}
+
+/*
+ * Decides where each entry goes: the inline area takes what fits in
+ * (index, hash, name) order, the external block the rest. -ENOSPC when
+ * the rest does not fit one block (values in clusters: not written yet).
+ */
+static int place_ents(struct inode *inode, struct xent *ents, int n,
+		      int *outside)
+{
+	u32 xs = OCFSX_I(inode)->xattr_inline;
+	u32 in = sizeof(struct ocfsx_xattr_header), out = in;
+	int i;
+
+	*outside = 0;
+	for (i = 0; i < n; i++) {
+		ents[i].inline_area = in + xent_room(&ents[i]) <= xs;
+		if (ents[i].inline_area) {
+			in += xent_room(&ents[i]);
+		} else {
+			out += xent_room(&ents[i]);
+			(*outside)++;
+		}
+	}
+	if (*outside && (out > block_area(inode->i_sb) ||
+			 !(OCFSX_SB(inode->i_sb)->ro_compat &
+			   OCFSX_FEATURE_RO_COMPAT_XATTR)))
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * Rewrites both areas from x->ents: the external block is allocated when
+ * entries first spill out of the inode and freed when none are left.
+ */
+static int store_ents(handle_t *h, struct inode *inode, struct xset *x)
+{
+	struct super_block *sb = inode->i_sb;
+	struct ocfsx_inode *di = (void *)x->ibh->b_data;
+	u32 xs = OCFSX_I(inode)->xattr_inline;
+	int outside, ret;
+
+	ret = place_ents(inode, x->ents, x->n, &outside);
+	if (ret)
+		return ret;
+	ret = ocfsx_journal_access(h, x->ibh, false);
+	if (ret)
+		return ret;
+	if (outside && !x->xbh) {
+		x->xbh = ocfsx_new_meta_block(h, inode, OCFSX_BT_XATTR);
+		if (IS_ERR(x->xbh)) {
+			ret = PTR_ERR(x->xbh);
+			x->xbh = NULL;
+			return ret;
+		}
+		di->i_xattr_blkno = cpu_to_le64(x->xbh->b_blocknr);
+	} else if (outside) {
+		ret = ocfsx_journal_access(h, x->xbh, false);
+		if (ret)
+			return ret;
+	}
+	if (outside) {
+		write_area(x->xbh->b_data + OCFSX_XATTR_BLOCK_AREA_OFFSET,
+			   block_area(sb), x->ents, x->n, false);
+		ret = ocfsx_journal_dirty(h, sb, x->xbh, OCFSX_BT_XATTR);
+		if (ret)
+			return ret;
+	} else if (x->xbh) {
+		ret = ocfsx_free_block(h, sb, (void *)x->xbh->b_data);
+		if (ret)
+			return ret;
+		di->i_xattr_blkno = 0;
+	}
+	if (xs)
+		write_area(x->ibh->b_data + sb->s_blocksize - xs, xs, x->ents,
+			   x->n, true);
+	return ocfsx_journal_dirty(h, sb, x->ibh, OCFSX_BT_INODE);
 }
 
 /* Sets (value) or removes (NULL) (index, name), journaled. */
@@ -131,117 +323,74 @@ int ocfsx_xattr_set_index(struct inode *inode, int index, const char *name,
 			  const void *value, size_t size, int flags)
 {
 	struct super_block *sb = inode->i_sb;
-	u32 xs = OCFSX_I(inode)->xattr_inline, nlen = strlen(name);
-	u32 top, i, n, need;
-	struct buffer_head *bh;
-	struct xent *ents;
-	u8 *copy = NULL, *base;
-	int found = -1, ret;
+	u32 nlen = strlen(name);
+	struct xset x;
+	int found, ret;
 	handle_t *h;
 
 	if (nlen > OCFSX_XATTR_NAME_MAX || size > OCFSX_XATTR_VALUE_MAX)
 		return -ERANGE;
-	if (!xs)
-		return value ? -ENOSPC : -ENODATA;
-	ents = kcalloc(xs / 16 + 1, sizeof(*ents), GFP_NOFS);
-	copy = kmalloc(xs, GFP_NOFS);
-	if (!ents || !copy) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
 	ret = ocfsx_inode_lock(inode, OCFSX_LKM_EX);
 	if (ret)
-		goto out_free;
-	h = ocfsx_start_trans(sb, 4);
+		return ret;
+	/* inode, xattr block, and a meta_alloc allocation or free */
+	h = ocfsx_start_trans(sb, 32);
 	if (IS_ERR(h)) {
 		ret = PTR_ERR(h);
 		goto out_unlock;
 	}
-	bh = ocfsx_read_inode_bh(inode);
-	if (IS_ERR(bh)) {
-		ret = PTR_ERR(bh);
-		goto out_stop;
-	}
-	base = bh->b_data + sb->s_blocksize - xs;
-	memcpy(copy, base, xs);		/* ents point into the copy */
-	ret = parse_area(inode, copy, xs, ents, xs / 16);
-	if (ret < 0)
-		goto out_brelse;
-	n = ret;
-	for (i = 0; i < n; i++)
-		if (ents[i].index == index && ents[i].nlen == nlen &&
-		    !memcmp(ents[i].name, name, nlen))
-			found = i;
-	ret = 0;
+	ret = xset_load(inode, &x, true);
+	if (ret)
+		goto out;
+	found = xset_find(&x, index, name, nlen);
 	if (found >= 0 && (flags & XATTR_CREATE))
 		ret = -EEXIST;
-	else if (found < 0 && (flags & XATTR_REPLACE))
-		ret = -ENODATA;
-	else if (found < 0 && !value)
+	else if (found < 0 && ((flags & XATTR_REPLACE) || !value))
 		ret = -ENODATA;
 	if (ret)
-		goto out_brelse;
-	if (found >= 0) {
-		ents[found] = ents[n - 1];
-		n--;
-	}
+		goto out;
+	if (found >= 0)
+		x.ents[found] = x.ents[--x.n];
 	if (value) {
-		ents[n].index = index;
-		ents[n].nlen = nlen;
-		ents[n].hash = name_hash(name, nlen);
-		ents[n].vlen = size;
-		ents[n].name = name;
-		ents[n].value = value;
-		n++;
+		x.ents[x.n] = (struct xent){ .index = index, .nlen = nlen,
+			.hash = name_hash(name, nlen), .vlen = size,
+			.name = name, .value = value };
+		x.n++;
 	}
-	sort(ents, n, sizeof(*ents), xent_cmp, NULL);
-	need = sizeof(struct ocfsx_xattr_header) +
-	       n * sizeof(struct ocfsx_xattr_entry);
-	for (i = 0; i < n; i++)
-		need += PAD8(ents[i].nlen) + PAD8(ents[i].vlen);
-	if (need > xs) {
-		ret = -ENOSPC;	/* external xattr blocks: not yet */
-		goto out_brelse;
-	}
-	ret = ocfsx_journal_access(h, bh, false);
-	if (ret)
-		goto out_brelse;
-	{
-		struct ocfsx_xattr_header *xh = (void *)base;
-		struct ocfsx_xattr_entry *xe = (void *)(xh + 1);
-
-		memset(base, 0, xs);
-		top = xs;
-		for (i = 0; i < n; i++) {
-			top -= PAD8(ents[i].nlen) + PAD8(ents[i].vlen);
-			memcpy(base + top, ents[i].name, ents[i].nlen);
-			memcpy(base + top + PAD8(ents[i].nlen), ents[i].value,
-			       ents[i].vlen);
-			xe[i].xe_name_hash = cpu_to_le32(ents[i].hash);
-			xe[i].xe_value_size = cpu_to_le32(ents[i].vlen);
-			xe[i].xe_offset = cpu_to_le16(top);
-			xe[i].xe_name_len = ents[i].nlen;
-			xe[i].xe_index = ents[i].index;
-		}
-		xh->xh_count = cpu_to_le16(n);
-		xh->xh_data_start = cpu_to_le16(top);
-		xh->xh_area_size = cpu_to_le16(xs);
-	}
-	ret = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_INODE);
+	sort(x.ents, x.n, sizeof(*x.ents), xent_cmp, NULL);
+	ret = store_ents(h, inode, &x);
 	if (!ret) {
 		inode->i_ctime = current_time(inode);
 		ret = ocfsx_update_inode(h, inode);
 	}
-out_brelse:
-	brelse(bh);
-out_stop:
+out:
+	xset_release(&x);
 	ocfsx_commit_trans(h);
 out_unlock:
 	ocfsx_inode_unlock(inode, OCFSX_LKM_EX);
-out_free:
-	kfree(copy);
-	kfree(ents);
 	return ret;
+}
+
+/*
+ * The inode is being freed (evict, in h, inode block di under journal
+ * access): its external xattr block goes back to its allocator.
+ */
+int ocfsx_xattr_drop(handle_t *h, struct inode *inode, struct ocfsx_inode *di)
+{
+	u64 xb = le64_to_cpu(di->i_xattr_blkno);
+	struct buffer_head *bh;
+	int err;
+
+	if (!xb)
+		return 0;
+	bh = ocfsx_read_meta(inode->i_sb, xb, OCFSX_BT_XATTR, inode->i_ino);
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	err = ocfsx_free_block(h, inode->i_sb, (void *)bh->b_data);
+	brelse(bh);
+	if (!err)
+		di->i_xattr_blkno = 0;
+	return err;
 }
 
 static int ocfsx_xattr_get(const struct xattr_handler *handler,
@@ -275,61 +424,44 @@ static const char *const prefixes[OCFSX_XATTR_INDEX_MAX + 1] = {
 ssize_t ocfsx_listxattr(struct dentry *dentry, char *buffer, size_t size)
 {
 	struct inode *inode = d_inode(dentry);
-	u32 xs = OCFSX_I(inode)->xattr_inline;
-	struct buffer_head *bh;
-	struct xent *ents;
 	ssize_t total = 0;
-	int n, i, err;
+	struct xset x;
+	int i, err;
 
-	if (!xs)
-		return 0;
-	ents = kcalloc(xs / 16, sizeof(*ents), GFP_NOFS);
-	if (!ents)
-		return -ENOMEM;
 	err = ocfsx_inode_lock(inode, OCFSX_LKM_PR);
 	if (err)
-		goto out_free;
-	bh = ocfsx_read_inode_bh(inode);
-	if (IS_ERR(bh)) {
-		err = PTR_ERR(bh);
-		goto out_unlock;
-	}
-	n = parse_area(inode, bh->b_data + inode->i_sb->s_blocksize - xs, xs,
-		       ents, xs / 16);
-	err = n < 0 ? n : 0;
-	for (i = 0; i < n; i++) {
-		const char *p = prefixes[ents[i].index];
+		return err;
+	err = xset_load(inode, &x, false);
+	for (i = 0; !err && i < x.n; i++) {
+		const struct xent *e = &x.ents[i];
+		const char *p = prefixes[e->index];
 		size_t len;
 
-		if (ents[i].index == OCFSX_XATTR_INDEX_POSIX_ACL_ACCESS)
+		if (e->index == OCFSX_XATTR_INDEX_POSIX_ACL_ACCESS)
 			p = XATTR_NAME_POSIX_ACL_ACCESS;
-		else if (ents[i].index == OCFSX_XATTR_INDEX_POSIX_ACL_DEFAULT)
+		else if (e->index == OCFSX_XATTR_INDEX_POSIX_ACL_DEFAULT)
 			p = XATTR_NAME_POSIX_ACL_DEFAULT;
 
-		if (!p || (ents[i].index == OCFSX_XATTR_INDEX_USER &&
+		if (!p || (e->index == OCFSX_XATTR_INDEX_USER &&
 			   !OCFSX_SB(inode->i_sb)->opts.user_xattr))
 			continue;
-		if (ents[i].index == OCFSX_XATTR_INDEX_TRUSTED &&
+		if (e->index == OCFSX_XATTR_INDEX_TRUSTED &&
 		    !capable(CAP_SYS_ADMIN))
 			continue;
-		len = strlen(p) + ents[i].nlen + 1;
+		len = strlen(p) + e->nlen + 1;
 		if (buffer) {
 			if (total + len > size) {
 				err = -ERANGE;
 				break;
 			}
 			memcpy(buffer + total, p, strlen(p));
-			memcpy(buffer + total + strlen(p), ents[i].name,
-			       ents[i].nlen);
+			memcpy(buffer + total + strlen(p), e->name, e->nlen);
 			buffer[total + len - 1] = '\0';
 		}
 		total += len;
 	}
-	brelse(bh);
-out_unlock:
+	xset_release(&x);
 	ocfsx_inode_unlock(inode, OCFSX_LKM_PR);
-out_free:
-	kfree(ents);
 	return err ? err : total;
 }
 
