@@ -2,7 +2,8 @@
  * extent_io: the file operations tests/vm/fs-extent.sh needs and busybox
  * lacks (fallocate modes, direct I/O, mmap writes, fragmenting writes).
  *
- *   extent_io falloc FILE alloc|keep|punch|zero OFFSET LENGTH
+ *   extent_io falloc FILE alloc|keep|punch|apunch|zero OFFSET LENGTH
+ *       (apunch: punch through a descriptor opened with O_APPEND)
  *   extent_io write FILE OFFSET LENGTH BYTE buffered|cached|direct|mmap
  *       (cached: buffered without fsync, left to the journal's commits)
  *   extent_io frag FILE UNIT COUNT
@@ -36,7 +37,7 @@ static long long num(const char *s)
 
 static int do_falloc(int argc, char **argv)
 {
-	int mode, fd;
+	int mode, fd, flags = O_RDWR | O_CREAT;
 
 	if (argc != 6)
 		return fprintf(stderr, "usage: extent_io falloc FILE MODE OFF LEN\n"), 2;
@@ -46,11 +47,14 @@ static int do_falloc(int argc, char **argv)
 		mode = FALLOC_FL_KEEP_SIZE;
 	else if (!strcmp(argv[3], "punch"))
 		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-	else if (!strcmp(argv[3], "zero"))
+	else if (!strcmp(argv[3], "apunch")) {
+		mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+		flags |= O_APPEND;
+	} else if (!strcmp(argv[3], "zero"))
 		mode = FALLOC_FL_ZERO_RANGE;
 	else
 		return fprintf(stderr, "extent_io: unknown mode %s\n", argv[3]), 2;
-	fd = open(argv[2], O_RDWR | O_CREAT, 0644);
+	fd = open(argv[2], flags, 0644);
 	if (fd < 0)
 		return die("open");
 	if (fallocate(fd, mode, num(argv[4]), num(argv[5])))
