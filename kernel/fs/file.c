@@ -248,8 +248,7 @@ out:
 	return ret;
 }
 
-static int ocfsx_fsync(struct file *file, loff_t start, loff_t end,
-		       int datasync)
+int ocfsx_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct inode *inode = file->f_mapping->host;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);

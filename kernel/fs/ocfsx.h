@@ -150,6 +150,7 @@ extern const struct address_space_operations ocfsx_aops;
 extern const struct address_space_operations ocfsx_inline_aops;
 extern const struct inode_operations ocfsx_file_iops;
 extern const struct file_operations ocfsx_file_fops;
+int ocfsx_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 extern const struct inode_operations ocfsx_symlink_iops;
 extern const struct inode_operations ocfsx_fast_symlink_iops;
 extern const struct inode_operations ocfsx_special_iops;
