@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -167,6 +168,25 @@ int Make(const std::string& dev, const std::string& snap, uint64_t seed, unsigne
                                        0xFFFFULL, 4096, 4095};
     unsigned width = 2u << r.Below(3);
     uint32_t off = r.Below(span / width) * width;
+    if (type == OCFSX_BT_INODE && r.Below(2)) {
+      // Half of the inode cases hit a field the kernel trusts after the
+      // checksum: counts, sizes, formats, the body's extent header.
+      struct Field {
+        uint32_t off, width;
+      };
+      static const Field kFields[] = {
+          {offsetof(ocfsx_inode, i_mode), 2},     {offsetof(ocfsx_inode, i_body_format), 1},
+          {offsetof(ocfsx_inode, i_links), 4},    {offsetof(ocfsx_inode, i_size), 8},
+          {offsetof(ocfsx_inode, i_clusters), 8}, {offsetof(ocfsx_inode, i_flags), 4},
+          {offsetof(ocfsx_inode, i_xattr_inline_size), 2}, {offsetof(ocfsx_inode, i_last_leaf), 8},
+          {OCFSX_INODE_BODY_OFFSET, 2},      {OCFSX_INODE_BODY_OFFSET + 2, 2},
+          {OCFSX_INODE_BODY_OFFSET + 4, 2},  {OCFSX_INODE_BODY_OFFSET + 16, 8},
+          {OCFSX_INODE_BODY_OFFSET + 24, 4}, {OCFSX_INODE_BODY_OFFSET + 28, 4},
+      };
+      const Field& fl = kFields[r.Below(sizeof(kFields) / sizeof(kFields[0]))];
+      off = fl.off;
+      width = fl.width;
+    }
     uint64_t v = kValues[r.Below(sizeof(kValues) / sizeof(kValues[0]))];
     if (r.Below(4) == 0) v = b.blkno + 1;
     std::memcpy(b.data.data() + off, &v, width);
