@@ -359,14 +359,20 @@ out_unlock:
 	return err;
 }
 
-/* Frees data clusters: into our window if they lie in it, else global. */
+/*
+ * Frees data clusters: the part inside our window into the window, the
+ * rest to the global bitmap. One extent can straddle the window's edge:
+ * clusters from the previous window and from the adjacent new one merge
+ * into one record, and the window part must not be cleared in the global
+ * bitmap, which holds the whole window as used.
+ */
 int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,
 			u64 count)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct ocfsx_local_alloc *la;
 	struct buffer_head *lbh;
-	u64 wstart;
+	u64 wstart, lo, hi, end = start + count;
 	u32 bits, i;
 	int err;
 
@@ -381,8 +387,12 @@ int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,
 	la = (void *)lbh->b_data + OCFSX_INODE_BODY_OFFSET;
 	wstart = le64_to_cpu(la->la_window_start);
 	bits = le32_to_cpu(la->la_window_bits);
-	if (wstart && start >= wstart && start + count <= wstart + bits) {
-		for (i = start - wstart; i < start - wstart + count; i++) {
+	lo = wstart ? max(start, wstart) : end;
+	hi = wstart ? min(end, wstart + bits) : end;
+	if (lo >= hi)
+		lo = hi = end;
+	if (lo < hi) {
+		for (i = lo - wstart; i < hi - wstart; i++) {
 			if (!test_bit_le(i, la + 1)) {
 				ocfsx_error(sb, "inode %lu: block %lu (local alloc): freeing clear bit %u",
 					    sbi->local_alloc->i_ino,
@@ -394,15 +404,21 @@ int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,
 		err = ocfsx_journal_access(h, lbh, false);
 		if (err)
 			goto out;
-		bits_le(la + 1, start - wstart, count, false);
-		le32_add_cpu(&la->la_used, -(s32)count);
+		bits_le(la + 1, lo - wstart, hi - lo, false);
+		le32_add_cpu(&la->la_used, -(s32)(hi - lo));
 		err = ocfsx_journal_dirty(h, sb, lbh, OCFSX_BT_INODE);
-	} else {
+		if (err)
+			goto out;
+	}
+	if (start < lo || hi < end) {
 		err = ocfsx_lock(&sbi->gbitmap_lock, OCFSX_LKM_EX);
-		if (!err) {
-			err = gb_free(h, sb, start, count);
-			ocfsx_unlock(&sbi->gbitmap_lock, OCFSX_LKM_EX);
-		}
+		if (err)
+			goto out;
+		if (start < lo)
+			err = gb_free(h, sb, start, lo - start);
+		if (!err && hi < end)
+			err = gb_free(h, sb, hi, end - hi);
+		ocfsx_unlock(&sbi->gbitmap_lock, OCFSX_LKM_EX);
 	}
 out:
 	brelse(lbh);

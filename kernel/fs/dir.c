@@ -373,5 +373,6 @@ const struct file_operations ocfsx_dir_fops = {
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= ocfsx_readdir,
+	/* Entries are journaled: a directory fsync is a journal commit. */
 	.fsync		= ocfsx_fsync,
 };

@@ -2,6 +2,9 @@
 # Environment from /init: OCFSX_NODE, OCFSX_NODES, OCFSX_BOOT, OCFSX_IP,
 # OCFSX_NET, OCFSX_DISK.
 
+# OCFSX_TEST_* variables the host had when it ran ocfsx-vm.
+if [ -r /etc/ocfsx/scenario.env ]; then . /etc/ocfsx/scenario.env; fi
+
 # hostctl CMD...: asks the harness on the host to act (barrier NAME, kill N,
 # start N, link N on|off, time, log MSG); prints its answer, fails if refused.
 hostctl() {
