@@ -408,7 +408,7 @@ static int end_unmap_trans(handle_t *h, struct inode *inode, int err)
 	if (!err)
 		err = ocfsx_update_inode(h, inode);
 	if (err)
-		jbd2_journal_abort(OCFSX_SB(inode->i_sb)->journal, err);
+		ocfsx_abort_trans(inode->i_sb, err);
 	ocfsx_commit_trans(h);
 	return err;
 }
@@ -528,7 +528,7 @@ void ocfsx_evict_inode(struct inode *inode)
 			}
 		}
 		if (err)
-			jbd2_journal_abort(sbi->journal, err);
+			ocfsx_abort_trans(sb, err);
 		ocfsx_commit_trans(h);
 	}
 clear:

@@ -284,7 +284,7 @@ int ocfsx_inline_convert(struct inode *inode)
 out_abort:
 	if (err) {
 		/* Memory and journal may disagree now: stop here. */
-		jbd2_journal_abort(sbi->journal, err);
+		ocfsx_abort_trans(sb, err);
 		ocfsx_error(sb, "inode %lu: block %lu (inode): converting inline data to extents failed with error %d; journal aborted",
 			    inode->i_ino, inode->i_ino, err);
 	}

@@ -188,3 +188,18 @@ int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
 	ocfsx_set_csum(sb, bh->b_data, type);
 	return jbd2_journal_dirty_metadata(handle, bh);
 }
+
+/*
+ * jbd2's own "Aborting journal" line names only the device; without this
+ * one a read-only volume would not say which operation failed, or how.
+ */
+void __ocfsx_abort_trans(struct super_block *sb, int err, const char *func)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (!sbi->journal || is_journal_aborted(sbi->journal))
+		return;
+	pr_crit("%s: %s failed with error %d inside a transaction; aborting the journal, the volume goes read-only (unmount and run fsck.ocfsx)\n",
+		sbi->dev_name, func, err);
+	jbd2_journal_abort(sbi->journal, err);
+}

@@ -712,7 +712,7 @@ out_bad:
 out_stop:
 	/* A failed inode allocation changed nothing half-way: just stop. */
 	if (!IS_ERR_OR_NULL(inode) || (err != -ENOSPC && err != -EDQUOT)) {
-		jbd2_journal_abort(OCFSX_SB(sb)->journal, err);
+		ocfsx_abort_trans(sb, err);
 		ocfsx_error(sb, "inode %lu: block %lu (inode): creating '%pd' failed with error %d; journal aborted",
 			    dir->i_ino, dir->i_ino, dentry, err);
 	}
@@ -777,7 +777,7 @@ static int ocfsx_link(struct dentry *old, struct inode *dir,
 		err = ocfsx_update_inode(h, inode);
 	}
 	if (err)
-		jbd2_journal_abort(OCFSX_SB(dir->i_sb)->journal, err);
+		ocfsx_abort_trans(dir->i_sb, err);
 	ocfsx_commit_trans(h);
 	if (!err) {
 		ihold(inode);
@@ -889,7 +889,7 @@ static int remove_common(struct inode *dir, struct dentry *dentry)
 	if (!err)
 		err = drop_link(h, dir, inode);
 	if (err)
-		jbd2_journal_abort(OCFSX_SB(dir->i_sb)->journal, err);
+		ocfsx_abort_trans(dir->i_sb, err);
 	ocfsx_commit_trans(h);
 out:
 	ocfsx_inode_unlock2(dir, inode, OCFSX_LKM_EX);
@@ -1024,7 +1024,7 @@ static int ocfsx_rename(struct user_namespace *ns, struct inode *odir,
 	}
 done:
 	if (err)
-		jbd2_journal_abort(OCFSX_SB(odir->i_sb)->journal, err);
+		ocfsx_abort_trans(odir->i_sb, err);
 	ocfsx_commit_trans(h);
 out_unlock:
 	for (i = n - 1; i >= 0; i--)
