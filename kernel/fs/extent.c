@@ -233,12 +233,16 @@ static int leaf_insert(struct ext_node *n, u32 lc, u64 pc, u32 len, u16 flags)
 	return 0;
 }
 
-/* A fresh extent block from meta_alloc, journaled for create. */
-static struct buffer_head *new_extent_block(handle_t *h, struct inode *inode)
+/*
+ * A fresh zeroed metadata block of type from meta_alloc, owned by inode,
+ * its origin recorded in the header, journaled for create.
+ */
+struct buffer_head *ocfsx_new_meta_block(handle_t *h, struct inode *inode,
+					 u16 type)
 {
 	struct super_block *sb = inode->i_sb;
 	struct ocfsx_alloc_origin o;
-	struct ocfsx_extent_block *eb;
+	struct ocfsx_block_header *hdr;
 	struct buffer_head *bh;
 	int err;
 
@@ -255,16 +259,24 @@ static struct buffer_head *new_extent_block(handle_t *h, struct inode *inode)
 	}
 	lock_buffer(bh);
 	memset(bh->b_data, 0, sb->s_blocksize);
-	ocfsx_init_header(sb, bh->b_data, OCFSX_BT_EXTENT, o.blkno,
-			  inode->i_ino);
-	eb = (void *)bh->b_data;
-	eb->eb_hdr.bh_alloc_group = cpu_to_le64(o.group);
-	eb->eb_hdr.bh_alloc_bit = cpu_to_le32(o.bit);
-	eb->eb_hdr.bh_alloc_slot = cpu_to_le16(o.slot);
-	eb->eb_list.eh_capacity =
-		cpu_to_le16(ocfsx_extent_block_recs(sb->s_blocksize));
+	ocfsx_init_header(sb, bh->b_data, type, o.blkno, inode->i_ino);
+	hdr = (void *)bh->b_data;
+	hdr->bh_alloc_group = cpu_to_le64(o.group);
+	hdr->bh_alloc_bit = cpu_to_le32(o.bit);
+	hdr->bh_alloc_slot = cpu_to_le16(o.slot);
 	set_buffer_uptodate(bh);
 	unlock_buffer(bh);
+	return bh;
+}
+
+static struct buffer_head *new_extent_block(handle_t *h, struct inode *inode)
+{
+	struct buffer_head *bh;
+
+	bh = ocfsx_new_meta_block(h, inode, OCFSX_BT_EXTENT);
+	if (!IS_ERR(bh))
+		((struct ocfsx_extent_block *)bh->b_data)->eb_list.eh_capacity =
+			cpu_to_le16(ocfsx_extent_block_recs(inode->i_sb->s_blocksize));
 	return bh;
 }
 
