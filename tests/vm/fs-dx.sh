@@ -1,0 +1,175 @@
+# fs-dx: large directories through the hash index on one node. 20,000
+# names in one directory (indexed when it outgrows its first block): every
+# name found by stat and listed exactly once, the index as debugfs.ocfsx
+# shows it, readdir stable while names come and go, unlink of half, renames
+# within and across directories, rm -rf; fsck.ocfsx -fn clean after each
+# phase. Then a 512-byte-block volume, whose small nodes make a deep tree
+# (splits on every level, growing roots, nodes freed on delete). Per-file
+# create and cold-lookup times at 1k and 20k names are printed only.
+# vm: nodes=1 timeout=900 disk=256M
+. /lib/ocfsx/lib.sh
+
+export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
+CL=fstest
+MNT=/mnt/ocfsx
+DEV=$OCFSX_DISK
+N=20000
+
+# names FIRST LAST [STEP]: the test's file names, one per line.
+names() { seq "$1" "${3:-1}" "$2" | sed 's/.*/file-&-entry/'; }
+# Centiseconds since boot.
+now() { cut -d' ' -f1 /proc/uptime | tr -d .; }
+
+# remount WHAT [CHECKS]: umount, fsck, then CHECKS (a function: debugfs
+# reads the device, so it must run while nothing is left in the journal),
+# then mount again.
+remount() {
+	check "umount ($1)" umount "$MNT"
+	check "fsck.ocfsx -fn clean ($1)" fsck.ocfsx -fn "$DEV"
+	[ -z "$2" ] || "$2"
+	check "mount again ($1)" mount -t ocfsx "$DEV" "$MNT"
+}
+
+# dx_entries DIR: the entry count in the index root, as debugfs shows it.
+dx_line() { debugfs.ocfsx -R "dx /$1" "$DEV" | head -n 1; }
+dx_entries() { dx_line "$1" | sed -n 's/.*  entries: \([0-9]*\)  .*/\1/p'; }
+# The leaf level's entry total must equal the root's count.
+dx_leaf_entries() {
+	debugfs.ocfsx -R "dx /$1" "$DEV" | sed -n 's/^  level 0: [0-9]* nodes*, \([0-9]*\) entries$/\1/p'
+}
+
+# listed_once DIR WANTFILE: ls shows exactly the names in WANTFILE (sorted).
+listed_once() {
+	ls -1 "$MNT/$1" >/tmp/ls.out || return 1
+	[ -z "$(sort /tmp/ls.out | uniq -d)" ] || { echo "names listed twice in $1:"; sort /tmp/ls.out | uniq -d | head; return 1; }
+	sort /tmp/ls.out | cmp -s - "$2" || { echo "ls of $1 differs from the expected names"; return 1; }
+}
+
+check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
+check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
+check "o2cbx online $CL" o2cbx online "$CL"
+check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
+mkdir -p "$MNT"
+check "mount" mount -t ocfsx "$DEV" "$MNT"
+check "mkdir big small other" mkdir "$MNT/big" "$MNT/small" "$MNT/other"
+
+# --- phase 1: create ---------------------------------------------------------
+cd "$MNT/small" || fail "cd small"
+t0=$(now)
+names 1 1000 | xargs touch || fail "touch 1000 names in small"
+t1=$(now)
+cd "$MNT/big" || fail "cd big"
+names 1 $((N - 1000)) | xargs touch || fail "touch $((N - 1000)) names in big"
+t2=$(now)
+names $((N - 999)) $N | xargs touch || fail "touch the last 1000 names in big"
+t3=$(now)
+cd /
+echo "timing: create of 1000 names: $(((t1 - t0) * 10)) ms in an empty directory, $(((t3 - t2) * 10)) ms at $((N - 1000))..$N names"
+
+names 1 $N | sort >/tmp/want
+check "ls lists every name of big exactly once" listed_once big /tmp/want
+
+echo 3 >/proc/sys/vm/drop_caches
+t0=$(now)
+names 1 1000 | (cd "$MNT/small" && xargs stat -c %i) >/dev/null || fail "stat 1000 names in small"
+t1=$(now)
+names 1 $N | (cd "$MNT/big" && xargs stat -c %n) >/tmp/stat.out || fail "stat every name in big"
+t2=$(now)
+echo "timing: cold stat of 1000 names: $(((t1 - t0) * 10)) ms in small; $N names in big: $(((t2 - t1) * 10)) ms ($(((t2 - t1) * 10000 / N)) ms per 1000)"
+check "stat found all $N names" [ "$(wc -l </tmp/stat.out)" = $N ]
+check "a missing name is ENOENT" sh -c "! stat '$MNT/big/file-0-entry' 2>/dev/null"
+created_checks() {
+	check "debugfs dx: small holds 1000 + 2 index entries" [ "$(dx_entries small)" = 1002 ]
+	check "debugfs dx: big holds $N + 2 index entries" [ "$(dx_entries big)" = $((N + 2)) ]
+	check "debugfs dx: the leaves hold them all" [ "$(dx_leaf_entries big)" = $((N + 2)) ]
+	debugfs.ocfsx -R "dx /big" "$DEV"
+	check "debugfs dx: other (only . and .., inline) is not indexed" \
+		sh -c "debugfs.ocfsx -R 'dx /other' '$DEV' | grep -qx 'Inode [0-9]*: not indexed'"
+}
+remount "after creating $N names" created_checks
+check "ls after remount" listed_once big /tmp/want
+
+# --- phase 2: readdir while names come and go, unlink half -------------------
+# Names 1..2000 come and go during the listing; 2001..N stay put.
+names 2001 $N | sort >/tmp/stable
+(cd "$MNT/big" && names 1 2000 | xargs rm && names 30001 32000 | xargs touch) &
+bg=$!
+ls -1 "$MNT/big" >/tmp/ls.concurrent
+wait $bg || fail "create/delete next to the listing"
+check "concurrent readdir: no name twice" sh -c "[ -z \"\$(sort /tmp/ls.concurrent | uniq -d)\" ]"
+# Names in both lists, once each, must be all the stable names.
+check "concurrent readdir: every stable name listed" sh -c "sort /tmp/ls.concurrent /tmp/stable | uniq -d | cmp -s - /tmp/stable"
+(cd "$MNT/big" && names 30001 32000 | xargs rm) || fail "rm the concurrent names"
+(cd "$MNT/big" && names 2001 $N 2 | xargs rm) || fail "unlink every other name"
+names 2002 $N 2 | sort >/tmp/want
+check "after unlinking: ls lists the rest exactly once" listed_once big /tmp/want
+check "an unlinked name is gone" sh -c "! stat '$MNT/big/file-2001-entry' 2>/dev/null"
+check "a kept name is found" stat "$MNT/big/file-2002-entry"
+half_checks() {
+	check "debugfs dx: $((N / 2 - 1000)) + 2 entries left" [ "$(dx_entries big)" = $((N / 2 - 1000 + 2)) ]
+	check "debugfs dx: leaves agree" [ "$(dx_leaf_entries big)" = $((N / 2 - 1000 + 2)) ]
+}
+remount "after unlinking half" half_checks
+
+# --- phase 3: renames --------------------------------------------------------
+(cd "$MNT/big" && names 2002 4000 2 | xargs sh -c 'mv "$@" ../other' mv) || fail "move 1000 names to other"
+(cd "$MNT/big" && for i in $(seq 4002 2 4200); do mv "file-$i-entry" "renamed-$i" || exit 1; done) ||
+	fail "rename 100 names within big"
+check "rename over an existing name" mv "$MNT/big/file-4202-entry" "$MNT/big/file-4204-entry"
+check "mkdir big/sub" mkdir "$MNT/big/sub"
+check "move a directory out of big" mv "$MNT/big/sub" "$MNT/other/sub"
+check "its .. follows" [ "$(stat -c %i "$MNT/other/sub/..")" = "$(stat -c %i "$MNT/other")" ]
+check "move it back" mv "$MNT/other/sub" "$MNT/big/sub2"
+check "link into big" ln "$MNT/other/file-2002-entry" "$MNT/big/hardlink"
+{ names 4206 $N 2; seq 4002 2 4200 | sed 's/^/renamed-/'; echo file-4204-entry; echo sub2; echo hardlink; } | sort >/tmp/want
+check "big after renames" listed_once big /tmp/want
+nbig=$(wc -l </tmp/want)
+names 2002 4000 2 | sort >/tmp/want
+check "other after renames" listed_once other /tmp/want
+check "renamed name resolves" [ "$(stat -c %i "$MNT/big/renamed-4002")" -gt 0 ]
+rename_checks() {
+	check "debugfs dx: big holds $nbig + 2 entries" [ "$(dx_entries big)" = $((nbig + 2)) ]
+	check "debugfs dx: other holds 1000 + 2 entries" [ "$(dx_entries other)" = 1002 ]
+}
+remount "after renames" rename_checks
+
+# --- phase 4: rm -rf ---------------------------------------------------------
+check "rm -rf big other small" rm -rf "$MNT/big" "$MNT/other" "$MNT/small"
+check "root is empty again" [ "$(ls -A "$MNT" | grep -v lost+found | wc -l)" = 0 ]
+check "umount after rm -rf" umount "$MNT"
+check "fsck.ocfsx -fn clean after rm -rf" fsck.ocfsx -fn "$DEV"
+
+# --- phase 5: deep trees on 512-byte blocks ----------------------------------
+check "mkfs.ocfsx -b 512" mkfs.ocfsx -q -F -b 512 --cluster-name "$CL" -N 2 "$DEV"
+check "mount (512-byte blocks)" mount -t ocfsx "$DEV" "$MNT"
+check "mkdir deep" mkdir "$MNT/deep"
+(cd "$MNT/deep" && names 1 6000 | xargs touch) || fail "touch 6000 names in deep"
+names 1 6000 | sort >/tmp/want
+check "deep: every name listed once" listed_once deep /tmp/want
+echo 3 >/proc/sys/vm/drop_caches
+(cd "$MNT/deep" && names 1 6000 | xargs stat -c %n) >/tmp/stat.out || fail "stat every name in deep"
+check "stat found all 6000 names in deep" [ "$(wc -l </tmp/stat.out)" = 6000 ]
+built_checks() {
+	debugfs.ocfsx -R "dx /deep" "$DEV"
+	h=$(dx_line deep | sed -n 's/.*height: \([0-9]*\).*/\1/p')
+	check "deep index has at least 3 levels (height $h)" [ "${h:-0}" -ge 3 ]
+	check "debugfs dx: deep holds 6000 + 2 entries" [ "$(dx_entries deep)" = 6002 ]
+	check "debugfs dx: deep leaves" [ "$(dx_leaf_entries deep)" = 6002 ]
+}
+remount "deep tree built" built_checks
+# Deleting all but 10 names empties most nodes on every level: they are
+# freed and unlinked from their level; the root keeps its height.
+(cd "$MNT/deep" && names 1 5990 | xargs rm) || fail "unlink all but 10 names in deep"
+names 5991 6000 | sort >/tmp/want
+check "deep: the last 10 listed once" listed_once deep /tmp/want
+emptied_checks() {
+	debugfs.ocfsx -R "dx /deep" "$DEV"
+	check "debugfs dx: the root keeps its height" [ "$(dx_line deep | sed -n 's/.*height: \([0-9]*\).*/\1/p')" = "$h" ]
+	check "debugfs dx: 12 entries left in deep" [ "$(dx_entries deep)" = 12 ]
+	check "debugfs dx: 12 in the leaves" [ "$(dx_leaf_entries deep)" = 12 ]
+}
+remount "deep tree emptied" emptied_checks
+check "rm -rf deep" rm -rf "$MNT/deep"
+check "umount (512-byte blocks)" umount "$MNT"
+check "fsck.ocfsx -fn clean after rm -rf deep" fsck.ocfsx -fn "$DEV"
+check "o2cbx offline" o2cbx offline "$CL"
