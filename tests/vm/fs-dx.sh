@@ -3,7 +3,7 @@
 # name found by stat and listed exactly once, the index as debugfs.ocfsx
 # shows it, readdir stable while names come and go, unlink of half, renames
 # within and across directories, rm -rf; fsck.ocfsx -fn clean after each
-# phase. Then a 512-byte-block volume, whose small nodes make a deep tree
+# phase. Then a 1 KiB-block volume, whose small nodes make a deep tree
 # (splits on every level, growing roots, nodes freed on delete), and a
 # damaged index root: EUCLEAN with one line naming directory and block, no
 # oops, fsck.ocfsx -fy rebuilds it. Per-file create and cold-lookup times at
@@ -141,9 +141,9 @@ check "root is empty again" [ "$(ls -A "$MNT" | grep -v lost+found | wc -l)" = 0
 check "umount after rm -rf" umount "$MNT"
 check "fsck.ocfsx -fn clean after rm -rf" fsck.ocfsx -fn "$DEV"
 
-# --- phase 5: deep trees on 512-byte blocks ----------------------------------
-check "mkfs.ocfsx -b 512" mkfs.ocfsx -q -F -b 512 --cluster-name "$CL" -N 2 "$DEV"
-check "mount (512-byte blocks)" mount -t ocfsx "$DEV" "$MNT"
+# --- phase 5: deep trees on 1 KiB blocks ----------------------------------
+check "mkfs.ocfsx -b 1K" mkfs.ocfsx -q -F -b 1K --cluster-name "$CL" -N 2 "$DEV"
+check "mount (1 KiB blocks)" mount -t ocfsx "$DEV" "$MNT"
 check "mkdir deep" mkdir "$MNT/deep"
 (cd "$MNT/deep" && names 1 4000 | xargs touch) || fail "touch 4000 names in deep"
 names 1 4000 | sort >/tmp/want
@@ -176,7 +176,7 @@ remount "deep tree emptied" emptied_checks
 dino=$(stat -c %i "$MNT/deep")
 check "umount before damaging the index" umount "$MNT"
 root=$(dx_line deep | sed -n 's/^Index root: \([0-9]*\) .*/\1/p')
-off=$((root * 512 + 100))	# in the root's first entry
+off=$((root * 1024 + 100))	# in the root's first entry
 b=$(dd if="$DEV" bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
 printf "\\$(printf '%03o' $((255 - b)))" | dd of="$DEV" bs=1 seek=$off conv=notrunc,fsync 2>/dev/null
 # errors=continue: the volume stays writable, and fsck has only the index
@@ -197,6 +197,6 @@ check "fsck.ocfsx -fn clean after the repair" fsck.ocfsx -fn "$DEV"
 check "mount after the repair" mount -t ocfsx "$DEV" "$MNT"
 check "lookup after the repair" stat -c %n "$MNT/deep/file-3991-entry"
 check "rm -rf deep" rm -rf "$MNT/deep"
-check "umount (512-byte blocks)" umount "$MNT"
+check "umount (1 KiB blocks)" umount "$MNT"
 check "fsck.ocfsx -fn clean after rm -rf deep" fsck.ocfsx -fn "$DEV"
 check "o2cbx offline" o2cbx offline "$CL"
