@@ -2,7 +2,7 @@
 /*
  * Directories (format §9): entries in the inline body or in dirent blocks
  * with a trailer, readdir by byte offset, lookup by linear scan or through
- * the SipHash-keyed dx B+tree.
+ * the SipHash-keyed dx B+tree (dxdir.c).
  */
 #include <linux/kernel.h>
 #include <linux/namei.h>
@@ -182,8 +182,9 @@ static int find_in_region(struct inode *dir, const void *region, u32 len,
 	return 0;
 }
 
-static int find_in_block(struct inode *dir, u64 pblk, const char *name,
-			 unsigned int nlen, u32 hash, u64 *ino)
+/* Searches dirent block pblk of dir for name; *ino = 0 if absent. */
+int ocfsx_dir_find_in_block(struct inode *dir, u64 pblk, const char *name,
+			    unsigned int nlen, u32 hash, u64 *ino)
 {
 	struct buffer_head *bh;
 	int err;
@@ -195,115 +196,6 @@ static int find_in_block(struct inode *dir, u64 pblk, const char *name,
 			     ocfsx_dirent_area(dir->i_sb->s_blocksize), pblk,
 			     name, nlen, hash, ino);
 	brelse(bh);
-	return err;
-}
-
-struct dx_view {
-	struct buffer_head *bh;
-	struct ocfsx_dx_node_hdr *hdr;
-	struct ocfsx_dx_entry *ents;
-};
-
-static int dx_read(struct inode *dir, u64 blkno, bool root,
-		   struct dx_view *v)
-{
-	struct super_block *sb = dir->i_sb;
-	u32 cap_max;
-
-	v->bh = ocfsx_read_meta(sb, blkno,
-				root ? OCFSX_BT_DX_ROOT : OCFSX_BT_DX_NODE,
-				dir->i_ino);
-	if (IS_ERR(v->bh))
-		return PTR_ERR(v->bh);
-	if (root) {
-		v->hdr = &((struct ocfsx_dx_root *)v->bh->b_data)->dr_node;
-		v->ents = (void *)v->bh->b_data + OCFSX_DX_ROOT_ENTRIES_OFFSET;
-		cap_max = ocfsx_dx_root_entries(sb->s_blocksize);
-	} else {
-		v->hdr = &((struct ocfsx_dx_node *)v->bh->b_data)->dn_node;
-		v->ents = (void *)v->bh->b_data + OCFSX_DX_NODE_ENTRIES_OFFSET;
-		cap_max = ocfsx_dx_node_entries(sb->s_blocksize);
-	}
-	if (le16_to_cpu(v->hdr->dn_capacity) > cap_max ||
-	    le16_to_cpu(v->hdr->dn_count) > le16_to_cpu(v->hdr->dn_capacity) ||
-	    v->hdr->dn_level > OCFSX_MAX_DX_LEVEL) {
-		ocfsx_error(sb, "inode %lu: block %llu (dx node): bad node header",
-			    dir->i_ino, blkno);
-		brelse(v->bh);
-		return -EFSCORRUPTED;
-	}
-	return 0;
-}
-
-/* Lookup through the index (format §9.3). */
-static int dx_lookup(struct inode *dir, const char *name, unsigned int nlen,
-		     u64 hash, u64 *ino)
-{
-	struct dx_view v;
-	u64 blkno = OCFSX_I(dir)->dx_root;
-	bool root = true;
-	int level = -1, err, i, count;
-
-	for (;;) {
-		err = dx_read(dir, blkno, root, &v);
-		if (err)
-			return err;
-		if (level >= 0 && v.hdr->dn_level != level) {
-			ocfsx_error(dir->i_sb, "inode %lu: block %llu (dx node): level %u, expected %d",
-				    dir->i_ino, blkno, v.hdr->dn_level, level);
-			brelse(v.bh);
-			return -EFSCORRUPTED;
-		}
-		if (v.hdr->dn_level == 0)
-			break;
-		count = le16_to_cpu(v.hdr->dn_count);
-		if (count == 0) {
-			brelse(v.bh);
-			return 0;
-		}
-		/* Rightmost child whose key is strictly below the hash. */
-		for (i = count - 1; i > 0; i--)
-			if (le64_to_cpu(v.ents[i].dx_hash) < hash)
-				break;
-		level = v.hdr->dn_level - 1;
-		blkno = le64_to_cpu(v.ents[i].dx_blkno);
-		root = false;
-		brelse(v.bh);
-	}
-	/* Leaf: every entry with our hash, then right siblings while equal. */
-	for (;;) {
-		u64 next;
-		bool more = false;
-
-		count = le16_to_cpu(v.hdr->dn_count);
-		for (i = 0; i < count; i++) {
-			u64 h = le64_to_cpu(v.ents[i].dx_hash);
-
-			if (h < hash)
-				continue;
-			if (h > hash)
-				break;
-			err = find_in_block(dir, le64_to_cpu(v.ents[i].dx_blkno),
-					    name, nlen, (u32)hash, ino);
-			if (err || *ino)
-				goto out;
-		}
-		next = le64_to_cpu(v.hdr->dn_next);
-		more = i == count && next;
-		brelse(v.bh);
-		if (!more)
-			return 0;
-		err = dx_read(dir, next, false, &v);
-		if (err)
-			return err;
-		if (v.hdr->dn_count == 0 ||
-		    le64_to_cpu(v.ents[0].dx_hash) != hash) {
-			brelse(v.bh);
-			return 0;
-		}
-	}
-out:
-	brelse(v.bh);
 	return err;
 }
 
@@ -328,7 +220,7 @@ int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
 		return err;
 	}
 	if (OCFSX_I(dir)->dx_root)
-		return dx_lookup(dir, name, len, hash, ino);
+		return ocfsx_dx_find(dir, name, len, ino, NULL);
 	nblk = dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk < nblk; lblk++) {
 		bh = ocfsx_read_dir_block(dir, lblk);

@@ -503,6 +503,8 @@ void ocfsx_evict_inode(struct inode *inode)
 		if (S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode) ||
 		    S_ISLNK(inode->i_mode))
 			err = shrink_clusters(h, inode, 0);
+		if (!err && S_ISDIR(inode->i_mode) && oi->dx_root)
+			err = ocfsx_dx_free_index(h, inode);
 		if (!err)
 			err = ocfsx_orphan_del(h, inode);
 		if (!err) {

@@ -102,7 +102,7 @@ static void fill_de(struct ocfsx_dir_entry *de, const char *name, u32 len,
 }
 
 /* Validates the whole region before anything is changed in it. */
-static int check_region(struct inode *dir, void *region, u32 len, u64 blkno)
+int ocfsx_dirents_check(struct inode *dir, void *region, u32 len, u64 blkno)
 {
 	u32 off = 0, rl;
 
@@ -151,7 +151,7 @@ static struct buffer_head *read_dir_region(struct inode *dir, u64 lblk,
 		*len = ocfsx_dirent_area(dir->i_sb->s_blocksize);
 		blkno = bh->b_blocknr;
 	}
-	err = check_region(dir, *region, *len, blkno);
+	err = ocfsx_dirents_check(dir, *region, *len, blkno);
 	if (err) {
 		brelse(bh);
 		return ERR_PTR(err);
@@ -159,8 +159,8 @@ static struct buffer_head *read_dir_region(struct inode *dir, u64 lblk,
 	return bh;
 }
 
-static bool region_insert(void *region, u32 len, const char *name, u32 nlen,
-			  u64 ino, u8 ft, u32 hash)
+bool ocfsx_dirent_insert(void *region, u32 len, const char *name, u32 nlen,
+			 u64 ino, u8 ft, u32 hash)
 {
 	u32 need = ocfsx_dir_rec_len(nlen), off = 0;
 
@@ -184,8 +184,8 @@ static bool region_insert(void *region, u32 len, const char *name, u32 nlen,
 }
 
 /* Finds name; returns its offset and the previous record's, or -1. */
-static int region_find(void *region, u32 len, const char *name, u32 nlen,
-		       u32 hash, u32 *prev)
+int ocfsx_dirent_find(void *region, u32 len, const char *name, u32 nlen,
+		      u32 hash, u32 *prev)
 {
 	u32 off = 0, last = U32_MAX;
 
@@ -204,7 +204,7 @@ static int region_find(void *region, u32 len, const char *name, u32 nlen,
 	return -1;
 }
 
-static void region_remove(void *region, u32 off, u32 prev)
+void ocfsx_dirent_remove(void *region, u32 off, u32 prev)
 {
 	struct ocfsx_dir_entry *de = de_at(region, off);
 
@@ -217,7 +217,7 @@ static void region_remove(void *region, u32 off, u32 prev)
 }
 
 /* Trailer counts of a dirent block (format §9.2). */
-static void refresh_trailer(struct super_block *sb, struct buffer_head *bh)
+void ocfsx_dir_trailer_refresh(struct super_block *sb, struct buffer_head *bh)
 {
 	u32 area = ocfsx_dirent_area(sb->s_blocksize), off = 0, best = 0;
 	struct ocfsx_dir_trailer *t = (void *)bh->b_data + area;
@@ -241,8 +241,8 @@ static void refresh_trailer(struct super_block *sb, struct buffer_head *bh)
  * New empty dirent block at logical block lblk, allocating a cluster when
  * the directory's clusters are used up. Returned journaled-for-create.
  */
-static struct buffer_head *new_dir_block(handle_t *h, struct inode *dir,
-					 u64 lblk)
+struct buffer_head *ocfsx_new_dir_block(handle_t *h, struct inode *dir,
+					u64 lblk)
 {
 	struct super_block *sb = dir->i_sb;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
@@ -309,7 +309,7 @@ static int convert_inline_dir(handle_t *h, struct inode *dir,
 	oi->body_format = OCFSX_BODY_EXTENTS;
 	oi->last_leaf = 0;
 	i_size_write(dir, 0);
-	bh = new_dir_block(h, dir, 0);
+	bh = ocfsx_new_dir_block(h, dir, 0);
 	if (IS_ERR(bh)) {
 		err = PTR_ERR(bh);
 		goto out;
@@ -320,7 +320,7 @@ static int convert_inline_dir(handle_t *h, struct inode *dir,
 		off += le16_to_cpu(de_at(bh->b_data, off)->de_rec_len);
 	}
 	le16_add_cpu(&de_at(bh->b_data, last)->de_rec_len, area - len);
-	refresh_trailer(sb, bh);
+	ocfsx_dir_trailer_refresh(sb, bh);
 	err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_DIRBLOCK);
 	brelse(bh);
 	dir->i_mapping->a_ops = &ocfsx_aops;
@@ -345,15 +345,17 @@ int ocfsx_add_entry(handle_t *h, struct inode *dir, const char *name,
 		bh = ocfsx_read_inode_bh(dir);
 		if (IS_ERR(bh))
 			return PTR_ERR(bh);
-		err = check_region(dir, bh->b_data + OCFSX_INODE_BODY_OFFSET,
-				   dir->i_size, 0);
+		err = ocfsx_dirents_check(dir, bh->b_data +
+					  OCFSX_INODE_BODY_OFFSET,
+					  dir->i_size, 0);
 		if (err)
 			goto out_inline;
 		err = ocfsx_journal_access(h, bh, false);
 		if (err)
 			goto out_inline;
-		if (region_insert(bh->b_data + OCFSX_INODE_BODY_OFFSET,
-				  dir->i_size, name, nlen, ino, ft, hash)) {
+		if (ocfsx_dirent_insert(bh->b_data + OCFSX_INODE_BODY_OFFSET,
+					dir->i_size, name, nlen, ino, ft,
+					hash)) {
 			err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_INODE);
 			brelse(bh);
 			goto done;
@@ -365,17 +367,23 @@ out_inline:
 			return err;
 	}
 	if (OCFSX_I(dir)->dx_root) {
-		pr_warn_once("%s: changing indexed directories is not supported yet (inode %lu): use fsck.ocfsx -D to compact it\n",
-			     sb->s_id, dir->i_ino);
-		return -EOPNOTSUPP;
+		err = ocfsx_dx_add_entry(h, dir, name, nlen, ino, ft);
+		goto done;
 	}
 	nblk = dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk <= nblk; lblk++) {
 		void *region;
 		u32 rlen;
 
+		if (lblk == nblk && ocfsx_dx_wanted(dir)) {
+			err = ocfsx_dx_build(h, dir);
+			if (!err)
+				err = ocfsx_dx_add_entry(h, dir, name, nlen, ino,
+							 ft);
+			goto done;
+		}
 		if (lblk == nblk) {
-			bh = new_dir_block(h, dir, lblk);
+			bh = ocfsx_new_dir_block(h, dir, lblk);
 			if (IS_ERR(bh))
 				return PTR_ERR(bh);
 		} else {
@@ -394,8 +402,9 @@ out_inline:
 				return err;
 			}
 		}
-		if (region_insert(bh->b_data, area, name, nlen, ino, ft, hash)) {
-			refresh_trailer(sb, bh);
+		if (ocfsx_dirent_insert(bh->b_data, area, name, nlen, ino, ft,
+					hash)) {
+			ocfsx_dir_trailer_refresh(sb, bh);
 			err = ocfsx_journal_dirty(h, sb, bh, OCFSX_BT_DIRBLOCK);
 			brelse(bh);
 			goto done;
@@ -428,16 +437,19 @@ static int change_entry(handle_t *h, struct inode *dir, const char *name,
 	int off, err;
 
 	if (!inl && OCFSX_I(dir)->dx_root) {
-		pr_warn_once("%s: changing indexed directories is not supported yet (inode %lu): use fsck.ocfsx -D to compact it\n",
-			     sb->s_id, dir->i_ino);
-		return -EOPNOTSUPP;
+		err = ocfsx_dx_change_entry(h, dir, name, nlen, remove, new_ino,
+					    new_ft);
+		if (err)
+			return err;
+		dir->i_mtime = dir->i_ctime = current_time(dir);
+		return ocfsx_update_inode(h, dir);
 	}
 	nblk = inl ? 1 : dir->i_size >> sb->s_blocksize_bits;
 	for (lblk = 0; lblk < nblk; lblk++) {
 		bh = read_dir_region(dir, lblk, inl, &region, &len);
 		if (IS_ERR(bh))
 			return PTR_ERR(bh);
-		off = region_find(region, len, name, nlen, hash, &prev);
+		off = ocfsx_dirent_find(region, len, name, nlen, hash, &prev);
 		if (off < 0) {
 			brelse(bh);
 			continue;
@@ -445,13 +457,13 @@ static int change_entry(handle_t *h, struct inode *dir, const char *name,
 		err = ocfsx_journal_access(h, bh, false);
 		if (!err) {
 			if (remove) {
-				region_remove(region, off, prev);
+				ocfsx_dirent_remove(region, off, prev);
 			} else {
 				de_at(region, off)->de_ino = cpu_to_le64(new_ino);
 				de_at(region, off)->de_file_type = new_ft;
 			}
 			if (!inl)
-				refresh_trailer(sb, bh);
+				ocfsx_dir_trailer_refresh(sb, bh);
 			err = ocfsx_journal_dirty(h, sb, bh, inl ? OCFSX_BT_INODE :
 						  OCFSX_BT_DIRBLOCK);
 		}

@@ -176,6 +176,15 @@ int ocfsx_add_entry(handle_t *h, struct inode *dir, const char *name,
 int ocfsx_delete_entry(handle_t *h, struct inode *dir, const char *name,
 		       u32 nlen);
 int ocfsx_orphan_del(handle_t *h, struct inode *inode);
+int ocfsx_dirents_check(struct inode *dir, void *region, u32 len, u64 blkno);
+bool ocfsx_dirent_insert(void *region, u32 len, const char *name, u32 nlen,
+			 u64 ino, u8 ft, u32 hash);
+int ocfsx_dirent_find(void *region, u32 len, const char *name, u32 nlen,
+		      u32 hash, u32 *prev);
+void ocfsx_dirent_remove(void *region, u32 off, u32 prev);
+void ocfsx_dir_trailer_refresh(struct super_block *sb, struct buffer_head *bh);
+struct buffer_head *ocfsx_new_dir_block(handle_t *h, struct inode *dir,
+					u64 lblk);
 
 /* dir.c */
 struct dentry *ocfsx_lookup(struct inode *dir, struct dentry *dentry,
@@ -184,6 +193,19 @@ extern const struct file_operations ocfsx_dir_fops;
 struct buffer_head *ocfsx_read_dir_block(struct inode *dir, u64 lblk);
 int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
 			 unsigned int len, u64 *ino);
+int ocfsx_dir_find_in_block(struct inode *dir, u64 pblk, const char *name,
+			    unsigned int nlen, u32 hash, u64 *ino);
+
+/* dxdir.c: the directory index (format §9.3). */
+int ocfsx_dx_find(struct inode *dir, const char *name, unsigned int nlen,
+		  u64 *ino, u64 *pblk);
+bool ocfsx_dx_wanted(struct inode *dir);
+int ocfsx_dx_build(handle_t *h, struct inode *dir);
+int ocfsx_dx_add_entry(handle_t *h, struct inode *dir, const char *name,
+		       u32 nlen, u64 ino, u8 ft);
+int ocfsx_dx_change_entry(handle_t *h, struct inode *dir, const char *name,
+			  u32 nlen, bool remove, u64 new_ino, u8 new_ft);
+int ocfsx_dx_free_index(handle_t *h, struct inode *dir);
 
 /* inline.c: inline data of regular files. */
 u32 ocfsx_inline_capacity(struct inode *inode);

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -58,19 +59,33 @@ struct DataFile {
 // Adds through libocfsx: /data.bin with extents [data][hole][unwritten]
 // [data, partly past EOF] and an inline "user.foo" xattr, /small.txt with
 // inline data, and /link -> data.bin.
+// A volume opened read-write with the global allocators, for adding
+// content offline: the volume, its allocators and the root directory.
+struct OfflineEdit {
+  std::unique_ptr<Volume> v;
+  Result<ChainAllocator> gb, gia;
+  std::optional<OfflineSpace> space;
+  std::optional<Inode> root;
+  explicit OfflineEdit(const std::string& img)
+      : v(inspect_test::OpenRw(img)), gb(v->LoadAllocator("global_bitmap")), gia(v->LoadAllocator("global_inode_alloc")) {
+    REQUIRE(gb.ok());
+    REQUIRE(gia.ok());
+    space.emplace(v->io(), &*gb, &*gia, OCFSX_SLOT_GLOBAL);
+    auto r = v->ReadInode(Le64(v->super().raw().s_root_blkno));
+    REQUIRE(r.ok());
+    root.emplace(std::move(*r));
+  }
+};
+
 DataFile AddFiles(const std::string& img) {
   DataFile df;
-  auto v = inspect_test::OpenRw(img);
+  OfflineEdit ed(img);
+  auto& v = ed.v;
+  auto& space = *ed.space;
+  auto& root = ed.root;
   const uint32_t bs = v->io().block_size();
   const uint32_t cs = v->geometry().cluster_size();
-  auto gb = v->LoadAllocator("global_bitmap");
-  auto gia = v->LoadAllocator("global_inode_alloc");
-  REQUIRE(gb.ok());
-  REQUIRE(gia.ok());
-  OfflineSpace space(v->io(), &*gb, &*gia, OCFSX_SLOT_GLOBAL);
   DirContext ctx = v->dir_context();
-  auto root = v->ReadInode(Le64(v->super().raw().s_root_blkno));
-  REQUIRE(root.ok());
 
   auto blk = space.AllocMetaBlock();
   REQUIRE(blk.ok());
@@ -607,4 +622,55 @@ TEST_CASE("debugfs: targeted damage gives one error line each", "[debugfs]") {
   auto z = inspect_test::RunScript(Debugfs(), img.path(), "cat /data.bin\nslotmap\n", lim);
   CHECK(z.exit_code == 1);
   CHECK(z.err == "cat: /data.bin: write to stdout: File too large\n");
+}
+
+TEST_CASE("debugfs: dx shows a directory's hash index level by level", "[debugfs]") {
+  Image img(64ULL << 20, "-b 512 -N 1");
+  uint64_t root_ino, dx;
+  {
+    OfflineEdit ed(img.path());
+    DirContext ctx = ed.v->dir_context();
+    root_ino = ed.root->blkno();
+    // Entries only need an inode number here; dx never follows them.
+    for (int i = 0; i < 300; i++)
+      REQUIRE(AddDirEntry(ctx, *ed.root, "name-" + std::to_string(i), root_ino, OCFSX_FT_REG, *ed.space).ok());
+    REQUIRE(ed.space->Flush().ok());
+    dx = Le64(ed.v->ReadInode(root_ino)->raw().i_dx_root);
+    REQUIRE(dx != 0);
+  }
+  auto v = Volume::Open(img.path());
+  REQUIRE(v.ok());
+  std::vector<uint8_t> buf(512);
+  REQUIRE((*v)->io().Read(dx, OCFSX_BT_DX_ROOT, buf.data()).ok());
+  const auto* dr = reinterpret_cast<const ocfsx_dx_root*>(buf.data());
+  const unsigned height = dr->dr_node.dn_level + 1U;
+  REQUIRE(height >= 2);  // 303 names cannot fit a 26-entry root at 512 B
+
+  auto r = Cmd(img.path(), "dx /");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::istringstream in(r.out);
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  REQUIRE(lines.size() == height + 1);
+  char want[160];
+  std::snprintf(want, sizeof(want), "Index root: %llu  height: %u  entries: 303  free head: %llu",
+                static_cast<unsigned long long>(dx), height,
+                static_cast<unsigned long long>(Le64(dr->dr_free_head)));
+  CHECK(lines[0] == want);
+  std::snprintf(want, sizeof(want), "  level %u: 1 node, %u entries", height - 1, Le16(dr->dr_node.dn_count));
+  CHECK(lines[1] == want);
+  // The leaves hold every name once, with . .. and lost+found.
+  const std::string leaf_tail = " nodes, 303 entries";
+  CHECK(lines.back().rfind("  level 0: ", 0) == 0);
+  REQUIRE(lines.back().size() > leaf_tail.size());
+  CHECK(lines.back().substr(lines.back().size() - leaf_tail.size()) == leaf_tail);
+
+  auto lf = (*v)->LookupPath("/lost+found");
+  REQUIRE(lf.ok());
+  CHECK(Cmd(img.path(), "dx /lost+found").out == "Inode " + std::to_string(*lf) + ": not indexed\n");
+  auto bad = Cmd(img.path(), "dx");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("usage: dx PATH|<INODE>") != std::string::npos);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ocfsx/alloc.h"
+#include "ocfsx/device.h"
 #include "ocfsx/endian.h"
 #include "ocfsx/inspect.h"
 #include "ocfsx/jbd2.h"
@@ -475,6 +476,68 @@ Status CmdStat(Session& s, const Args& a) {
   return Status();
 }
 
+// The directory index, level by level along the dn_next links: what the
+// kernel and fsck keep, so tests can compare it exactly.
+Status CmdDx(Session& s, const Args& a) {
+  if (a.size() != 2) return Fail(EINVAL, "usage: dx PATH|<INODE>");
+  const Volume& v = *s.vol;
+  auto in = ResolveInode(v, a[1]);
+  if (!in.ok()) return in.status();
+  if (!in->is_dir()) return Fail(ENOTDIR, a[1] + ": " + std::strerror(ENOTDIR));
+  const uint64_t root = Le64(in->raw().i_dx_root);
+  if (root == 0) {
+    Out(Fmt("Inode %" PRIu64 ": not indexed\n", in->blkno()));
+    return Status();
+  }
+  const uint32_t bs = v.io().block_size();
+  ocfsx::AlignedBuffer buf(bs);
+  Status st = v.io().Read(root, OCFSX_BT_DX_ROOT, buf.data());
+  if (!st.ok()) return Fail(st.err(), a[1] + ": index root: " + st.message());
+  const auto* dr = reinterpret_cast<const ocfsx_dx_root*>(buf.data());
+  const unsigned height = dr->dr_node.dn_level + 1U;
+  std::string o = Fmt("Index root: %" PRIu64 "  height: %u  entries: %" PRIu64 "  free head: %" PRIu64 "\n", root,
+                      height, Le64(dr->dr_entries), Le64(dr->dr_free_head));
+  uint64_t blk = root, first = 0;
+  bool is_root = true;
+  const uint64_t limit = v.geometry().blocks();
+  while (blk != 0) {
+    uint64_t nodes = 0, entries = 0;
+    int want_level = -1;
+    // One level: follow dn_next from its leftmost node (bounded by the volume size).
+    for (uint64_t n = 0; blk != 0; n++) {
+      if (n > limit) return Fail(EUCLEAN, a[1] + ": index level loops");
+      st = v.io().Read(blk, is_root ? OCFSX_BT_DX_ROOT : OCFSX_BT_DX_NODE, buf.data());
+      if (!st.ok()) {
+        Out(o);
+        return Fail(st.err(), a[1] + ": index block: " + st.message());
+      }
+      const auto* nh = is_root ? &reinterpret_cast<const ocfsx_dx_root*>(buf.data())->dr_node
+                               : &reinterpret_cast<const ocfsx_dx_node*>(buf.data())->dn_node;
+      const auto* ents = reinterpret_cast<const ocfsx_dx_entry*>(
+          buf.data() + (is_root ? OCFSX_DX_ROOT_ENTRIES_OFFSET : OCFSX_DX_NODE_ENTRIES_OFFSET));
+      const uint32_t cap = is_root ? ocfsx_dx_root_entries(bs) : ocfsx_dx_node_entries(bs);
+      const uint16_t cnt = Le16(nh->dn_count);
+      if (cnt > cap) {
+        Out(o);
+        return Fail(EUCLEAN, a[1] + Fmt(": index block %" PRIu64 " claims %u entries", blk, cnt));
+      }
+      if (want_level < 0) {
+        want_level = nh->dn_level;
+        first = nh->dn_level && cnt ? Le64(ents[0].dx_blkno) : 0;
+      }
+      nodes++;
+      entries += cnt;
+      blk = is_root ? 0 : Le64(nh->dn_next);
+    }
+    o += Fmt("  level %d: %" PRIu64 " node%s, %" PRIu64 " entries\n", want_level, nodes, nodes == 1 ? "" : "s",
+             entries);
+    blk = first;
+    is_root = false;
+  }
+  Out(o);
+  return Status();
+}
+
 Status CmdCat(Session& s, const Args& a) {
   if (a.size() != 2) return Fail(EINVAL, "usage: cat PATH|<INODE>");
   auto in = ResolveInode(*s.vol, a[1]);
@@ -589,6 +652,7 @@ const Command kCommands[] = {
     {"stats", "", "superblock: geometry, features, cluster, journals", CmdStats},
     {"ls", "[-l] [PATH]", "list a directory (-l: mode, links, owner, size, mtime)", CmdLs},
     {"stat", "PATH|<INODE>", "every field of an inode, its extents and xattrs", CmdStat},
+    {"dx", "PATH|<INODE>", "a directory's hash index: root, height, entries, free-list head, nodes per level", CmdDx},
     {"cat", "PATH|<INODE>", "write a file's contents to stdout", CmdCat},
     {"slotmap", "", "slot -> node number", CmdSlotmap},
     {"hb", "[-1]", "heartbeat blocks; live nodes from two reads (-1: one read)", CmdHb},
