@@ -54,6 +54,37 @@ static bool journal_marked_dirty(struct super_block *sb)
 }
 
 /*
+ * What jbd2_journal_abort() does before it writes the errno into the jbd2
+ * superblock, without that write (see ocfsx_journal_abort()).
+ */
+static void abort_quiet(journal_t *j)
+{
+	write_lock(&j->j_state_lock);
+	if (!(j->j_flags & JBD2_ABORT)) {
+		j->j_flags |= JBD2_ABORT;
+		j->j_errno = -EIO;
+	}
+	write_unlock(&j->j_state_lock);
+}
+
+/*
+ * data=ordered data goes out from jbd2's commit: through the gate like
+ * every other write. A closed gate aborts the journal quietly first, so
+ * that jbd2's own abort on our error writes nothing either.
+ */
+static int submit_data(struct jbd2_inode *jinode)
+{
+	struct super_block *sb = jinode->i_vfs_inode->i_sb;
+	int err = ocfsx_io_gate(sb);
+
+	if (err) {
+		ocfsx_journal_abort(sb);
+		return err;
+	}
+	return jbd2_journal_submit_inode_data_buffers(jinode);
+}
+
+/*
  * Opens our slot's journal through bmap of its inode; jbd2 replays it if
  * it holds committed transactions.
  */
@@ -95,11 +126,19 @@ int ocfsx_journal_load(struct super_block *sb)
 	}
 	j->j_private = sb;
 	/* data=ordered: file data reaches disk before the commit. */
-	j->j_submit_inode_data_buffers = jbd2_journal_submit_inode_data_buffers;
+	j->j_submit_inode_data_buffers = submit_data;
 	j->j_finish_inode_data_buffers = jbd2_journal_finish_inode_data_buffers;
 	if (sbi->opts.commit_secs)
 		j->j_commit_interval = sbi->opts.commit_secs * HZ;
-	err = jbd2_journal_load(j);
+	/* Replay writes outside our gate: check the lease just before. */
+	err = ocfsx_io_gate(sb);
+	if (!err)
+		err = jbd2_journal_load(j);
+	if (err == -EIO && test_bit(OCFSX_SBS_STOPPED, &sbi->state)) {
+		abort_quiet(j);	/* else destroy marks it empty on disk */
+		jbd2_journal_destroy(j);
+		return err;
+	}
 	if (err) {
 		pr_err("%s: loading the journal of slot %d failed (error %d): run fsck.ocfsx\n",
 		       sb->s_id, sbi->slot, err);
@@ -140,6 +179,8 @@ void ocfsx_journal_shutdown(struct super_block *sb)
 	aborted = is_journal_aborted(j);
 	err = jbd2_journal_destroy(j);
 	sbi->journal = NULL;
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		return;		/* said once when writes stopped */
 	if (err || aborted) {
 		pr_err("%s: journal of slot %d not shut down cleanly: it will be replayed at the next mount\n",
 		       sb->s_id, sbi->slot);
@@ -151,7 +192,11 @@ void ocfsx_journal_shutdown(struct super_block *sb)
 handle_t *ocfsx_start_trans(struct super_block *sb, int credits)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	int err;
 
+	err = ocfsx_io_gate(sb);
+	if (err)
+		return ERR_PTR(err);
 	if (sb_rdonly(sb))
 		return ERR_PTR(-EROFS);
 	if (!sbi->journal)
@@ -187,4 +232,40 @@ int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
 {
 	ocfsx_set_csum(sb, bh->b_data, type);
 	return jbd2_journal_dirty_metadata(handle, bh);
+}
+
+/*
+ * Aborts the journal for an error or a stop. jbd2_journal_abort() records
+ * the error in the jbd2 superblock with a synchronous write; once our
+ * writes are stopped that write must not happen, so the abort flag is set
+ * directly (what jbd2_journal_abort() does before its write). A later
+ * jbd2_journal_abort() from jbd2 itself then finds the journal aborted and
+ * writes nothing, and an aborted journal never writes its superblock or
+ * checkpoints again. Atomic context is fine.
+ */
+void ocfsx_journal_abort(struct super_block *sb)
+{
+	journal_t *j = OCFSX_SB(sb)->journal;
+
+	if (!j)
+		return;
+	if (ocfsx_io_allowed(sb)) {
+		jbd2_journal_abort(j, -EIO);
+		return;
+	}
+	abort_quiet(j);
+}
+
+/*
+ * After an abort: lets jbd2's thread run the running transaction through
+ * its (aborted) commit and waits for it and for a commit already under
+ * way, so that nothing of theirs is left to dirty buffers afterwards.
+ */
+void ocfsx_journal_quiesce(struct super_block *sb)
+{
+	journal_t *j = OCFSX_SB(sb)->journal;
+	tid_t tid;
+
+	if (j && jbd2_journal_start_commit(j, &tid))
+		jbd2_log_wait_commit(j, tid);
 }

@@ -494,6 +494,11 @@ static void release_slot(struct super_block *sb, bool clean)
 
 	if (sbi->slot < 0)
 		return;
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state)) {
+		/* Not ours to write any more: recovery frees the slot. */
+		sbi->slot = -1;
+		return;
+	}
 	ocfsx_lock(&sbi->super_lock, OCFSX_LKM_EX);
 	err = slot_map_walk(sb, take_slot, &none);
 	if (err < 0)
@@ -506,6 +511,40 @@ static void release_slot(struct super_block *sb, bool clean)
 	}
 	sbi->slot = -1;
 	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
+}
+
+/* ---- s_state ERROR ---------------------------------------------------- */
+
+/*
+ * Corruption found: ERROR goes into the superblock so that the next mount
+ * and fsck.ocfsx -p know a full check is needed (fsck clears it after a
+ * clean run). Written directly, like the mount fields, from a work item:
+ * the error can come from any depth, holding locks this write needs.
+ */
+static void error_work_fn(struct work_struct *w)
+{
+	struct ocfsx_sb_info *sbi = container_of(w, struct ocfsx_sb_info,
+						 error_work);
+	struct super_block *sb = sbi->sb;
+	int err;
+
+	if (!sbi->raw_sb || !ocfsx_io_allowed(sb))
+		return;
+	ocfsx_lock(&sbi->super_lock, OCFSX_LKM_EX);
+	sbi->raw_sb->s_state |= cpu_to_le16(OCFSX_STATE_ERROR);
+	err = write_super(sb);
+	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
+	if (err)
+		pr_err("%s: could not mark the volume with errors (error %d): run fsck.ocfsx -f\n",
+		       sb->s_id, err);
+}
+
+void ocfsx_record_error(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (!test_and_set_bit(OCFSX_SBS_ERROR_SAVED, &sbi->state))
+		schedule_work(&sbi->error_work);
 }
 
 /* ---- heartbeat -------------------------------------------------------- */
@@ -528,8 +567,16 @@ static int start_heartbeat(struct super_block *sb)
 	if (sbi->incompat & OCFSX_FEATURE_INCOMPAT_LOCAL_MOUNT)
 		return 0;
 	if (le32_to_cpu(sbi->raw_sb->s_cluster.ci_flags) &
-	    OCFSX_CLUSTER_F_GLOBAL_HB)
-		return 0;	/* the cluster's global regions cover us */
+	    OCFSX_CLUSTER_F_GLOBAL_HB) {
+		/* The cluster's global regions cover us. */
+		if (!ocfsx_heartbeat_io_allowed()) {
+			pr_err("%s: the volume uses global heartbeat but no heartbeat region is active on this node: add one with 'o2cbx add-heartbeat' and bring the cluster online\n",
+			       sb->s_id);
+			return -ENOTCONN;
+		}
+		ocfsx_io_gate_start(sb);
+		return 0;
+	}
 	snprintf(name, sizeof(name), "%16phN", sbi->raw_sb->s_uuid);
 	p.name = name;
 	p.bdev = sb->s_bdev;
@@ -562,6 +609,7 @@ static int start_heartbeat(struct super_block *sb)
 		return -EBUSY;
 	}
 	sbi->hb = r;
+	ocfsx_io_gate_start(sb);
 	return 0;
 fail:
 	if (err == -EOPNOTSUPP) {
@@ -572,6 +620,21 @@ fail:
 	pr_err("%s: heartbeat on region %s failed (error %d): check the cluster with 'o2cbx status'\n",
 	       sb->s_id, name, err);
 	return err;
+}
+
+/*
+ * After the last write: with the region gone the lease is too, so the gate
+ * is closed for whatever runs later (inode eviction) without waiting on it.
+ */
+static void stop_heartbeat(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (!sbi->hb)
+		return;
+	set_bit(OCFSX_SBS_STOPPED, &sbi->state);
+	ocfsx_hb_region_stop(sbi->hb);
+	sbi->hb = NULL;
 }
 
 /* ---- super operations ------------------------------------------------- */
@@ -607,14 +670,22 @@ static void ocfsx_inode_once(void *p)
 	inode_init_once(&oi->vfs_inode);
 }
 
+/*
+ * Stopped (fenced): jbd2 is aborted and writes nothing, the slot stays
+ * ours for recovery, and what is still dirty in the device's page cache is
+ * dropped before kill_block_super() syncs the device.
+ */
 static void ocfsx_put_super(struct super_block *sb)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 
+	ocfsx_io_gate_exit(sb);
+	flush_work(&sbi->error_work);
 	ocfsx_journal_shutdown(sb);
 	release_slot(sb, true);
-	if (sbi->hb)
-		ocfsx_hb_region_stop(sbi->hb);
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		ocfsx_drop_dirty_meta(sb);
+	stop_heartbeat(sb);
 	put_sysfiles(sbi);
 	kfree(sbi->raw_sb);
 	kfree(sbi);
@@ -717,6 +788,8 @@ static int ocfsx_sync_fs(struct super_block *sb, int wait)
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	tid_t tid;
 
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		return -EIO;
 	if (!sbi->journal)
 		return 0;
 	if (jbd2_journal_start_commit(sbi->journal, &tid) && wait)
@@ -802,7 +875,7 @@ static int read_super(struct super_block *sb, bool silent)
 		sb->s_flags |= SB_RDONLY;
 	}
 	if (le16_to_cpu(sbi->raw_sb->s_state) & OCFSX_STATE_ERROR)
-		pr_warn("%s: volume is marked with errors: run fsck.ocfsx soon\n",
+		pr_warn("%s: volume is marked with errors (corruption was found): fsck is needed, unmount it and run fsck.ocfsx -f\n",
 			sb->s_id);
 	return 0;
 }
@@ -823,6 +896,8 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->opts = *opts;
 	strscpy(sbi->dev_name, sb->s_id, sizeof(sbi->dev_name));
 	mutex_init(&sbi->alloc_mutex);
+	INIT_WORK(&sbi->error_work, error_work_fn);
+	ocfsx_io_gate_init(sb);
 	sb->s_op = &ocfsx_sops;
 	sb->s_xattr = ocfsx_xattr_handlers;
 	sb->s_magic = OCFSX_META_MAGIC;
@@ -917,10 +992,11 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 		1U << sbi->cbits);
 	return 0;
 fail:
+	ocfsx_io_gate_exit(sb);
+	flush_work(&sbi->error_work);
 	ocfsx_journal_shutdown(sb);
 	release_slot(sb, false);
-	if (sbi->hb)
-		ocfsx_hb_region_stop(sbi->hb);
+	stop_heartbeat(sb);
 	put_sysfiles(sbi);
 	kfree(sbi->raw_sb);
 	kfree(sbi);
