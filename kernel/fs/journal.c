@@ -10,11 +10,13 @@
 
 #include "ocfsx.h"
 
-/* Sets or clears DIRTY (and bumps the recovery generation) directly. */
-static int set_journal_flags(struct super_block *sb, bool dirty,
-			     bool recovered)
+/*
+ * Sets or clears DIRTY (and bumps the recovery generation) directly, in
+ * the journal inode ji (ours, or a dead node's slot being recovered).
+ */
+static int set_journal_flags(struct super_block *sb, struct inode *ji,
+			     bool dirty, bool recovered)
 {
-	struct inode *ji = OCFSX_SB(sb)->journal_inode;
 	struct ocfsx_inode *di;
 	struct buffer_head *bh;
 	u32 flags;
@@ -39,12 +41,12 @@ static int set_journal_flags(struct super_block *sb, bool dirty,
 	return err;
 }
 
-static bool journal_marked_dirty(struct super_block *sb)
+static bool journal_marked_dirty(struct inode *ji)
 {
 	struct buffer_head *bh;
 	bool dirty;
 
-	bh = ocfsx_read_inode_bh(OCFSX_SB(sb)->journal_inode);
+	bh = ocfsx_read_inode_bh(ji);
 	if (IS_ERR(bh))
 		return true;
 	dirty = le32_to_cpu(((struct ocfsx_inode *)bh->b_data)->ij_flags) &
@@ -84,6 +86,60 @@ static int submit_data(struct jbd2_inode *jinode)
 	return jbd2_journal_submit_inode_data_buffers(jinode);
 }
 
+static bool journal_size_ok(struct super_block *sb, struct inode *ji)
+{
+	u64 nblocks = i_size_read(ji) >> sb->s_blocksize_bits;
+
+	if (nblocks >= OCFSX_MIN_JOURNAL_BLOCKS && nblocks <= INT_MAX)
+		return true;
+	ocfsx_error(sb, "inode %lu: journal of %llu blocks is outside 1024..2^31",
+		    ji->i_ino, nblocks);
+	return false;
+}
+
+/*
+ * Recovery of a dead node's slot: replays its journal ji if it was left
+ * DIRTY (jbd2 writes the replayed blocks home and syncs them), marks it
+ * empty and clears DIRTY, bumping its recovery generation. 1: replayed,
+ * 0: it was clean, < 0: error (the slot stays as it is).
+ */
+int ocfsx_journal_recover(struct super_block *sb, struct inode *ji, int slot)
+{
+	journal_t *j;
+	int err;
+
+	if (!journal_marked_dirty(ji))
+		return 0;
+	if (!journal_size_ok(sb, ji))
+		return -EFSCORRUPTED;
+	err = ocfsx_io_gate(sb);
+	if (err)
+		return err;
+	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
+	j = jbd2_journal_init_inode(ji);
+	if (!j) {
+		iput(ji);
+		return -EIO;
+	}
+	j->j_private = sb;
+	err = jbd2_journal_load(j);
+	if (!err && jbd2_journal_errno(j)) {
+		jbd2_journal_clear_err(j);
+		jbd2_journal_update_sb_errno(j);
+	}
+	if (err)
+		abort_quiet(j);	/* leave it as it was for fsck */
+	if (jbd2_journal_destroy(j) && !err)
+		err = -EIO;
+	if (err) {
+		pr_err("%s: replaying the journal of dead slot %d failed (error %d): run fsck.ocfsx\n",
+		       sb->s_id, slot, err);
+		return err;
+	}
+	err = set_journal_flags(sb, ji, false, true);
+	return err ? err : 1;
+}
+
 /*
  * Opens our slot's journal through bmap of its inode; jbd2 replays it if
  * it holds committed transactions.
@@ -92,16 +148,12 @@ int ocfsx_journal_load(struct super_block *sb)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct inode *ji = sbi->journal_inode;
-	u64 nblocks = i_size_read(ji) >> sb->s_blocksize_bits;
-	bool was_dirty = journal_marked_dirty(sb);
+	bool was_dirty = journal_marked_dirty(ji);
 	journal_t *j;
 	int err;
 
-	if (nblocks < OCFSX_MIN_JOURNAL_BLOCKS || nblocks > INT_MAX) {
-		ocfsx_error(sb, "inode %lu: journal of %llu blocks is outside 1024..2^31",
-			    ji->i_ino, nblocks);
+	if (!journal_size_ok(sb, ji))
 		return -EFSCORRUPTED;
-	}
 	if (sb_rdonly(sb)) {
 		if (was_dirty) {
 			pr_err("%s: journal of slot %d needs recovery: mount read-write once to replay it\n",
@@ -158,7 +210,7 @@ int ocfsx_journal_load(struct super_block *sb)
 		pr_info("%s: journal of slot %d was left dirty; replayed\n",
 			sb->s_id, sbi->slot);
 	/* From here until a clean unmount, recovery must replay us. */
-	err = set_journal_flags(sb, true, was_dirty);
+	err = set_journal_flags(sb, ji, true, was_dirty);
 	if (err) {
 		sbi->journal = NULL;
 		jbd2_journal_destroy(j);
@@ -186,7 +238,7 @@ void ocfsx_journal_shutdown(struct super_block *sb)
 		       sb->s_id, sbi->slot);
 		return;
 	}
-	set_journal_flags(sb, false, false);
+	set_journal_flags(sb, sbi->journal_inode, false, false);
 }
 
 handle_t *ocfsx_start_trans(struct super_block *sb, int credits)

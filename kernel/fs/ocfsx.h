@@ -211,6 +211,7 @@ int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
 			struct buffer_head *bh, u16 type);
 void ocfsx_journal_abort(struct super_block *sb);
+int ocfsx_journal_recover(struct super_block *sb, struct inode *ji, int slot);
 void ocfsx_journal_quiesce(struct super_block *sb);
 
 /* alloc.c */

@@ -513,6 +513,88 @@ static void release_slot(struct super_block *sb, bool clean)
 	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
 }
 
+/* ---- recovery of dead nodes' slots ------------------------------------ */
+
+static bool note_node(struct ocfsx_sb_info *sbi, unsigned int slot,
+		      struct ocfsx_slot_entry *se, void *arg)
+{
+	((u32 *)arg)[slot] = le32_to_cpu(se->se_node);
+	return false;
+}
+
+static bool free_slot(struct ocfsx_sb_info *sbi, unsigned int slot,
+		      struct ocfsx_slot_entry *se, void *arg)
+{
+	if (slot != *(int *)arg)
+		return false;
+	se->se_node = cpu_to_le32(OCFSX_NODE_NONE);
+	se->se_flags = 0;
+	se->se_mount_time = 0;
+	return true;
+}
+
+/*
+ * Is node dead by our disk heartbeat? Without any heartbeat view we cannot
+ * tell, and a live node's journal must never be replayed under it.
+ */
+static bool node_dead(u32 node)
+{
+	struct ocfsx_hb_node_stats st;
+
+	if (node >= OCFSX_NM_MAX_NODES || ocfsx_heartbeat_node_stats(node, &st))
+		return false;
+	return st.view != OCFSX_HB_VIEW_LIVE;
+}
+
+/*
+ * A slot still tagged with another node whose heartbeat is dead was left
+ * by a crash: replay its journal and free the slot, under the super lock,
+ * before anything reads the metadata that journal may hold. Its orphans
+ * stay in its orphan directory for now (freeing them needs that slot's
+ * allocators; fsck.ocfsx frees them).
+ */
+static int recover_dead_slots(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct inode *ji;
+	u32 *nodes;
+	int s, err;
+
+	if (!test_bit(OCFSX_SBS_HB_GATED, &sbi->state) || sb_rdonly(sb))
+		return 0;
+	nodes = kcalloc(sbi->max_slots, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	err = ocfsx_lock(&sbi->super_lock, OCFSX_LKM_EX);
+	if (err)
+		goto out_free;
+	err = slot_map_walk(sb, note_node, nodes);
+	for (s = 0; !err && s < sbi->max_slots; s++) {
+		if (s == sbi->slot || nodes[s] == OCFSX_NODE_NONE ||
+		    nodes[s] == sbi->node || !node_dead(nodes[s]))
+			continue;
+		ji = get_sysfile(sb, OCFSX_SYS_JOURNAL, s);
+		if (IS_ERR(ji)) {
+			err = PTR_ERR(ji);
+			break;
+		}
+		err = ocfsx_journal_recover(sb, ji, s);
+		iput(ji);
+		if (err < 0)
+			break;
+		pr_info("%s: slot %d of dead node %u recovered (%s) and freed\n",
+			sb->s_id, s, nodes[s],
+			err ? "journal replayed" : "journal was clean");
+		err = slot_map_walk(sb, free_slot, &s);
+		if (err > 0)
+			err = 0;
+	}
+	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
+out_free:
+	kfree(nodes);
+	return err;
+}
+
 /* ---- s_state ERROR ---------------------------------------------------- */
 
 /*
@@ -967,6 +1049,9 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 	GET_SYS(orphan_dir, OCFSX_SYS_ORPHAN_DIR, s);
 #undef GET_SYS
 	err = ocfsx_journal_load(sb);
+	if (err)
+		goto fail;
+	err = recover_dead_slots(sb);
 	if (err)
 		goto fail;
 
