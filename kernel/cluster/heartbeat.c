@@ -1004,6 +1004,12 @@ bool ocfsx_heartbeat_io_allowed(void)
 	return ok;
 }
 
+bool ocfsx_hb_region_io_allowed(struct ocfsx_hb_region *r)
+{
+	return !ocfsx_quorum_fenced() &&
+	       ktime_get_ns() < atomic64_read(&r->lease_end);
+}
+
 int ocfsx_heartbeat_regions(void)
 {
 	struct ocfsx_hb_region *r;

@@ -116,6 +116,12 @@ void ocfsx_heartbeat_kick(void);
 bool ocfsx_heartbeat_io_allowed(void);
 
 /*
+ * The same for one region (a local-mode mount gates on its own region, so
+ * another volume's region that is still starting does not stop it).
+ */
+bool ocfsx_hb_region_io_allowed(struct ocfsx_hb_region *r);
+
+/*
  * Node up/down notifications, called from a heartbeat thread (they may
  * sleep, but must not start or stop regions). A node is live while it is
  * live on at least one running region; it goes down once no region sees it

@@ -10,6 +10,7 @@
 #include <linux/bitmap.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/reboot.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -35,6 +36,18 @@ static bool quo_fenced;			/* until the module is unloaded */
 static u32 quo_reason;			/* why fenced or left */
 static u32 quo_pending;			/* fence to carry out after unlock */
 
+static ATOMIC_NOTIFIER_HEAD(quo_fence_chain);
+
+int ocfsx_quorum_fence_notifier_register(struct notifier_block *nb)
+{
+	return atomic_notifier_chain_register(&quo_fence_chain, nb);
+}
+
+void ocfsx_quorum_fence_notifier_unregister(struct notifier_block *nb)
+{
+	atomic_notifier_chain_unregister(&quo_fence_chain, nb);
+}
+
 /* quo_mutex held: the node must stop every shared I/O now. */
 static void quo_fence_locked(u32 reason)
 {
@@ -43,6 +56,7 @@ static void quo_fence_locked(u32 reason)
 	WRITE_ONCE(quo_reason, reason);
 	/* Every region thread sees this before its next write (§8). */
 	smp_store_release(&quo_fenced, true);
+	atomic_notifier_call_chain(&quo_fence_chain, reason, NULL);
 	quo_pending = reason;
 	ocfsx_heartbeat_kick();
 }

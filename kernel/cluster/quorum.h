@@ -17,6 +17,17 @@ void ocfsx_quorum_conn_down(u32 node);
 /* true once this node fenced itself (halt keeps it fenced until unload). */
 bool ocfsx_quorum_fenced(void);
 
+struct notifier_block;
+
+/*
+ * Fence notification: called once, in atomic context, the moment this node
+ * fences (before fence_method runs), with the reason as action. Whatever
+ * writes to shared devices closes its gates there; the callback must not
+ * sleep.
+ */
+int ocfsx_quorum_fence_notifier_register(struct notifier_block *nb);
+void ocfsx_quorum_fence_notifier_unregister(struct notifier_block *nb);
+
 /*
  * Called by heartbeat.c only. A region started (the first one creates the
  * node's quorum core) or stopped (the last one ends it); our first

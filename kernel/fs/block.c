@@ -7,10 +7,25 @@
 #define pr_fmt(fmt) "ocfsx: " fmt
 
 #include <linux/crc32c.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
+#include <linux/notifier.h>
+#include <linux/pagevec.h>
 #include <linux/printk.h>
 
+#include "../cluster/heartbeat.h"
+#include "../cluster/quorum.h"
 #include "ocfsx.h"
+
+/*
+ * How long a write waits for a lapsed heartbeat lease to come back (the
+ * heartbeat write in flight completes) before the filesystem stops for
+ * good: above the default dead time, so a node that is going to fence has
+ * fenced by then.
+ */
+#define OCFSX_GATE_WAIT_MS	5000U
+#define OCFSX_GATE_STEP_MS	20U
+#define OCFSX_HB_WATCH		(HZ / 2)
 
 const char *ocfsx_block_type_name(u16 type)
 {
@@ -159,12 +174,196 @@ struct buffer_head *ocfsx_read_meta(struct super_block *sb, u64 blkno,
 	return bh;
 }
 
+/* ---- heartbeat-gated I/O ---------------------------------------------- */
+
+/*
+ * May we write to the shared disk now? Cheap (no locks): every write path
+ * asks. A cluster volume needs our heartbeat lease: once it lapses another
+ * node may declare us dead and recover our journal, and a write of ours
+ * landing after that would undo its work.
+ */
+bool ocfsx_io_allowed(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		return false;
+	if (!test_bit(OCFSX_SBS_HB_GATED, &sbi->state))
+		return true;
+	if (sbi->hb)
+		return ocfsx_hb_region_io_allowed(sbi->hb);
+	return ocfsx_heartbeat_io_allowed();
+}
+
+/*
+ * Before a write: 0, or -EIO once the filesystem stopped. A lapsed lease
+ * may come back (our heartbeat write was only slow), so we wait for it a
+ * while; a fence or a lease that stays lost stops the filesystem.
+ */
+int ocfsx_io_gate(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	unsigned int waited = 0;
+
+	while (!ocfsx_io_allowed(sb)) {
+		if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+			return -EIO;
+		if (ocfsx_quorum_fenced() || waited >= OCFSX_GATE_WAIT_MS) {
+			ocfsx_stop_io(sb);
+			return -EIO;
+		}
+		msleep(OCFSX_GATE_STEP_MS);
+		waited += OCFSX_GATE_STEP_MS;
+	}
+	return 0;
+}
+
+/*
+ * Stops every write to the volume for the rest of the mount. The gate bit
+ * goes first so that no new write starts, then jbd2 is aborted without
+ * writing its superblock; the work item waits for jbd2's thread and drops
+ * what is still dirty in the device's page cache. May be called in atomic
+ * context (fence notification).
+ */
+void ocfsx_stop_io(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (test_and_set_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		return;
+	ocfsx_journal_abort(sb);
+	sb->s_flags |= SB_RDONLY;
+	if (ocfsx_quorum_fenced())
+		pr_crit("%s: this node is fenced: no more writes to the volume, it is read-only now; unmount it (nothing more is written) and mount again once the node has rejoined the cluster\n",
+			sbi->dev_name);
+	else
+		pr_crit("%s: our disk heartbeat lease was lost for %u ms: no more writes to the volume, it is read-only now; unmount it (nothing more is written), check the device and 'o2cbx status', and mount again\n",
+			sbi->dev_name, OCFSX_GATE_WAIT_MS);
+	schedule_work(&sbi->stop_work);
+}
+
+/*
+ * Metadata that jbd2 already committed sits dirty in the device's page
+ * cache until the flusher (or umount's sync) writes it home: after a stop
+ * nobody may write it, so it is made clean. A write already in flight
+ * cannot be recalled.
+ */
+void ocfsx_drop_dirty_meta(struct super_block *sb)
+{
+	struct address_space *mapping = sb->s_bdev->bd_inode->i_mapping;
+	struct pagevec pvec;
+	pgoff_t index = 0;
+	unsigned int i, n;
+
+	pagevec_init(&pvec);
+	while ((n = pagevec_lookup_range_tag(&pvec, mapping, &index,
+					     (pgoff_t)-1,
+					     PAGECACHE_TAG_DIRTY))) {
+		for (i = 0; i < n; i++) {
+			struct page *page = pvec.pages[i];
+			struct buffer_head *bh, *head;
+
+			lock_page(page);
+			if (page->mapping != mapping) {
+				unlock_page(page);
+				continue;
+			}
+			if (page_has_buffers(page)) {
+				bh = head = page_buffers(page);
+				do {
+					clear_buffer_dirty(bh);
+					bh = bh->b_this_page;
+				} while (bh != head);
+			}
+			folio_cancel_dirty(page_folio(page));
+			unlock_page(page);
+		}
+		pagevec_release(&pvec);
+		cond_resched();
+	}
+}
+
+static void stop_work_fn(struct work_struct *w)
+{
+	struct ocfsx_sb_info *sbi = container_of(w, struct ocfsx_sb_info,
+						 stop_work);
+
+	/* A commit that was past its abort checks marks its blocks dirty. */
+	ocfsx_journal_quiesce(sbi->sb);
+	ocfsx_drop_dirty_meta(sbi->sb);
+}
+
+static int fence_notify(struct notifier_block *nb, unsigned long reason,
+			void *unused)
+{
+	struct ocfsx_sb_info *sbi = container_of(nb, struct ocfsx_sb_info,
+						 fence_nb);
+
+	ocfsx_stop_io(sbi->sb);
+	return NOTIFY_OK;
+}
+
+/*
+ * A lease lost without a fence (the region stopped, or its writes keep
+ * failing) has no notification: the watch looks twice a second, so that
+ * dirty metadata is dropped before the flusher gets to it.
+ */
+static void hb_watch_fn(struct work_struct *w)
+{
+	struct ocfsx_sb_info *sbi = container_of(to_delayed_work(w),
+						 struct ocfsx_sb_info, hb_watch);
+
+	if (ocfsx_io_gate(sbi->sb))
+		return;
+	schedule_delayed_work(&sbi->hb_watch, OCFSX_HB_WATCH);
+}
+
+/* At the start of fill_super: the work items exist from then on. */
+void ocfsx_io_gate_init(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	INIT_WORK(&sbi->stop_work, stop_work_fn);
+	INIT_DELAYED_WORK(&sbi->hb_watch, hb_watch_fn);
+}
+
+/* A cluster volume, once our heartbeat is live: writes need the lease. */
+void ocfsx_io_gate_start(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	set_bit(OCFSX_SBS_HB_GATED, &sbi->state);
+	sbi->fence_nb.notifier_call = fence_notify;
+	ocfsx_quorum_fence_notifier_register(&sbi->fence_nb);
+	sbi->fence_nb_on = true;
+	/* Fenced before we registered: no notification will come. */
+	if (ocfsx_quorum_fenced())
+		ocfsx_stop_io(sb);
+	schedule_delayed_work(&sbi->hb_watch, OCFSX_HB_WATCH);
+}
+
+/* Unmount or failed mount, before the journal goes: no callback after. */
+void ocfsx_io_gate_exit(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (sbi->fence_nb_on) {
+		ocfsx_quorum_fence_notifier_unregister(&sbi->fence_nb);
+		sbi->fence_nb_on = false;
+	}
+	cancel_delayed_work_sync(&sbi->hb_watch);
+	flush_work(&sbi->stop_work);
+}
+
 /* Outside the journal (slot map at M1, superblock): checksum, write, wait. */
 int ocfsx_write_meta_sync(struct super_block *sb, struct buffer_head *bh,
 			  u16 type)
 {
 	int err;
 
+	err = ocfsx_io_gate(sb);
+	if (err)
+		return err;
 	lock_buffer(bh);
 	ocfsx_set_csum(sb, bh->b_data, type);
 	set_buffer_uptodate(bh);
@@ -178,7 +377,7 @@ int ocfsx_write_meta_sync(struct super_block *sb, struct buffer_head *bh,
 
 /*
  * Corruption: one line naming the device and what is wrong, then the
- * errors= policy. The volume is also marked for fsck.
+ * errors= policy. The volume is also marked for fsck (s_state ERROR).
  */
 void __ocfsx_error(struct super_block *sb, const char *func,
 		   const char *fmt, ...)
@@ -194,6 +393,7 @@ void __ocfsx_error(struct super_block *sb, const char *func,
 	pr_err("%s: corruption in %s: %pV; run fsck.ocfsx\n", sbi->dev_name,
 	       func, &vaf);
 	va_end(args);
+	ocfsx_record_error(sb);
 
 	if (policy == OCFSX_ERRORS_PANIC)
 		panic("ocfsx: %s: corruption with errors=panic\n",
@@ -201,8 +401,7 @@ void __ocfsx_error(struct super_block *sb, const char *func,
 	if (policy == OCFSX_ERRORS_REMOUNT_RO && !sb_rdonly(sb)) {
 		pr_crit("%s: remounting read-only (errors=remount-ro)\n",
 			sbi->dev_name);
-		if (sbi->journal)
-			jbd2_journal_abort(sbi->journal, -EIO);
+		ocfsx_journal_abort(sb);
 		sb->s_flags |= SB_RDONLY;
 	}
 }

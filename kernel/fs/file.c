@@ -126,14 +126,22 @@ static int ocfsx_get_block_unordered(struct inode *inode, sector_t iblock,
 	return get_block_alloc(inode, iblock, bh, true);
 }
 
+/* Writes stopped (fenced): the page's data is dropped, never written. */
 static int ocfsx_writepage(struct page *page, struct writeback_control *wbc)
 {
+	if (ocfsx_io_gate(page->mapping->host->i_sb)) {
+		block_invalidate_folio(page_folio(page), 0, PAGE_SIZE);
+		unlock_page(page);
+		return -EIO;
+	}
 	return block_write_full_page(page, ocfsx_get_block_unordered, wbc);
 }
 
 static int ocfsx_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc)
 {
+	if (ocfsx_io_gate(mapping->host->i_sb))
+		return -EIO;
 	return mpage_writepages(mapping, wbc, ocfsx_get_block_unordered);
 }
 
@@ -183,6 +191,8 @@ static ssize_t ocfsx_direct_IO(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
+	if (iov_iter_rw(iter) == WRITE && ocfsx_io_gate(inode->i_sb))
+		return -EIO;
 	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_unordered);
 }
 

@@ -10,11 +10,13 @@
 
 #include "ocfsx.h"
 
-/* Sets or clears DIRTY (and bumps the recovery generation) directly. */
-static int set_journal_flags(struct super_block *sb, bool dirty,
-			     bool recovered)
+/*
+ * Sets or clears DIRTY (and bumps the recovery generation) directly, in
+ * the journal inode ji (ours, or a dead node's slot being recovered).
+ */
+static int set_journal_flags(struct super_block *sb, struct inode *ji,
+			     bool dirty, bool recovered)
 {
-	struct inode *ji = OCFSX_SB(sb)->journal_inode;
 	struct ocfsx_inode *di;
 	struct buffer_head *bh;
 	u32 flags;
@@ -39,18 +41,103 @@ static int set_journal_flags(struct super_block *sb, bool dirty,
 	return err;
 }
 
-static bool journal_marked_dirty(struct super_block *sb)
+static bool journal_marked_dirty(struct inode *ji)
 {
 	struct buffer_head *bh;
 	bool dirty;
 
-	bh = ocfsx_read_inode_bh(OCFSX_SB(sb)->journal_inode);
+	bh = ocfsx_read_inode_bh(ji);
 	if (IS_ERR(bh))
 		return true;
 	dirty = le32_to_cpu(((struct ocfsx_inode *)bh->b_data)->ij_flags) &
 		OCFSX_JOURNAL_F_DIRTY;
 	brelse(bh);
 	return dirty;
+}
+
+/*
+ * What jbd2_journal_abort() does before it writes the errno into the jbd2
+ * superblock, without that write (see ocfsx_journal_abort()).
+ */
+static void abort_quiet(journal_t *j)
+{
+	write_lock(&j->j_state_lock);
+	if (!(j->j_flags & JBD2_ABORT)) {
+		j->j_flags |= JBD2_ABORT;
+		j->j_errno = -EIO;
+	}
+	write_unlock(&j->j_state_lock);
+}
+
+/*
+ * data=ordered data goes out from jbd2's commit: through the gate like
+ * every other write. A closed gate aborts the journal quietly first, so
+ * that jbd2's own abort on our error writes nothing either.
+ */
+static int submit_data(struct jbd2_inode *jinode)
+{
+	struct super_block *sb = jinode->i_vfs_inode->i_sb;
+	int err = ocfsx_io_gate(sb);
+
+	if (err) {
+		ocfsx_journal_abort(sb);
+		return err;
+	}
+	return jbd2_journal_submit_inode_data_buffers(jinode);
+}
+
+static bool journal_size_ok(struct super_block *sb, struct inode *ji)
+{
+	u64 nblocks = i_size_read(ji) >> sb->s_blocksize_bits;
+
+	if (nblocks >= OCFSX_MIN_JOURNAL_BLOCKS && nblocks <= INT_MAX)
+		return true;
+	ocfsx_error(sb, "inode %lu: journal of %llu blocks is outside 1024..2^31",
+		    ji->i_ino, nblocks);
+	return false;
+}
+
+/*
+ * Recovery of a dead node's slot: replays its journal ji if it was left
+ * DIRTY (jbd2 writes the replayed blocks home and syncs them), marks it
+ * empty and clears DIRTY, bumping its recovery generation. 1: replayed,
+ * 0: it was clean, < 0: error (the slot stays as it is).
+ */
+int ocfsx_journal_recover(struct super_block *sb, struct inode *ji, int slot)
+{
+	journal_t *j;
+	int err;
+
+	if (!journal_marked_dirty(ji))
+		return 0;
+	if (!journal_size_ok(sb, ji))
+		return -EFSCORRUPTED;
+	err = ocfsx_io_gate(sb);
+	if (err)
+		return err;
+	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
+	j = jbd2_journal_init_inode(ji);
+	if (!j) {
+		iput(ji);
+		return -EIO;
+	}
+	j->j_private = sb;
+	err = jbd2_journal_load(j);
+	if (!err && jbd2_journal_errno(j)) {
+		jbd2_journal_clear_err(j);
+		jbd2_journal_update_sb_errno(j);
+	}
+	if (err)
+		abort_quiet(j);	/* leave it as it was for fsck */
+	if (jbd2_journal_destroy(j) && !err)
+		err = -EIO;
+	if (err) {
+		pr_err("%s: replaying the journal of dead slot %d failed (error %d): run fsck.ocfsx\n",
+		       sb->s_id, slot, err);
+		return err;
+	}
+	err = set_journal_flags(sb, ji, false, true);
+	return err ? err : 1;
 }
 
 /*
@@ -61,16 +148,12 @@ int ocfsx_journal_load(struct super_block *sb)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct inode *ji = sbi->journal_inode;
-	u64 nblocks = i_size_read(ji) >> sb->s_blocksize_bits;
-	bool was_dirty = journal_marked_dirty(sb);
+	bool was_dirty = journal_marked_dirty(ji);
 	journal_t *j;
 	int err;
 
-	if (nblocks < OCFSX_MIN_JOURNAL_BLOCKS || nblocks > INT_MAX) {
-		ocfsx_error(sb, "inode %lu: journal of %llu blocks is outside 1024..2^31",
-			    ji->i_ino, nblocks);
+	if (!journal_size_ok(sb, ji))
 		return -EFSCORRUPTED;
-	}
 	if (sb_rdonly(sb)) {
 		if (was_dirty) {
 			pr_err("%s: journal of slot %d needs recovery: mount read-write once to replay it\n",
@@ -95,11 +178,19 @@ int ocfsx_journal_load(struct super_block *sb)
 	}
 	j->j_private = sb;
 	/* data=ordered: file data reaches disk before the commit. */
-	j->j_submit_inode_data_buffers = jbd2_journal_submit_inode_data_buffers;
+	j->j_submit_inode_data_buffers = submit_data;
 	j->j_finish_inode_data_buffers = jbd2_journal_finish_inode_data_buffers;
 	if (sbi->opts.commit_secs)
 		j->j_commit_interval = sbi->opts.commit_secs * HZ;
-	err = jbd2_journal_load(j);
+	/* Replay writes outside our gate: check the lease just before. */
+	err = ocfsx_io_gate(sb);
+	if (!err)
+		err = jbd2_journal_load(j);
+	if (err == -EIO && test_bit(OCFSX_SBS_STOPPED, &sbi->state)) {
+		abort_quiet(j);	/* else destroy marks it empty on disk */
+		jbd2_journal_destroy(j);
+		return err;
+	}
 	if (err) {
 		pr_err("%s: loading the journal of slot %d failed (error %d): run fsck.ocfsx\n",
 		       sb->s_id, sbi->slot, err);
@@ -119,7 +210,7 @@ int ocfsx_journal_load(struct super_block *sb)
 		pr_info("%s: journal of slot %d was left dirty; replayed\n",
 			sb->s_id, sbi->slot);
 	/* From here until a clean unmount, recovery must replay us. */
-	err = set_journal_flags(sb, true, was_dirty);
+	err = set_journal_flags(sb, ji, true, was_dirty);
 	if (err) {
 		sbi->journal = NULL;
 		jbd2_journal_destroy(j);
@@ -140,18 +231,24 @@ void ocfsx_journal_shutdown(struct super_block *sb)
 	aborted = is_journal_aborted(j);
 	err = jbd2_journal_destroy(j);
 	sbi->journal = NULL;
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		return;		/* said once when writes stopped */
 	if (err || aborted) {
 		pr_err("%s: journal of slot %d not shut down cleanly: it will be replayed at the next mount\n",
 		       sb->s_id, sbi->slot);
 		return;
 	}
-	set_journal_flags(sb, false, false);
+	set_journal_flags(sb, sbi->journal_inode, false, false);
 }
 
 handle_t *ocfsx_start_trans(struct super_block *sb, int credits)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	int err;
 
+	err = ocfsx_io_gate(sb);
+	if (err)
+		return ERR_PTR(err);
 	if (sb_rdonly(sb))
 		return ERR_PTR(-EROFS);
 	if (!sbi->journal)
@@ -201,5 +298,41 @@ void __ocfsx_abort_trans(struct super_block *sb, int err, const char *func)
 		return;
 	pr_crit("%s: %s failed with error %d inside a transaction; aborting the journal, the volume goes read-only (unmount and run fsck.ocfsx)\n",
 		sbi->dev_name, func, err);
-	jbd2_journal_abort(sbi->journal, err);
+	ocfsx_journal_abort(sb);
+}
+
+/*
+ * Aborts the journal for an error or a stop. jbd2_journal_abort() records
+ * the error in the jbd2 superblock with a synchronous write; once our
+ * writes are stopped that write must not happen, so the abort flag is set
+ * directly (what jbd2_journal_abort() does before its write). A later
+ * jbd2_journal_abort() from jbd2 itself then finds the journal aborted and
+ * writes nothing, and an aborted journal never writes its superblock or
+ * checkpoints again. Atomic context is fine.
+ */
+void ocfsx_journal_abort(struct super_block *sb)
+{
+	journal_t *j = OCFSX_SB(sb)->journal;
+
+	if (!j)
+		return;
+	if (ocfsx_io_allowed(sb)) {
+		jbd2_journal_abort(j, -EIO);
+		return;
+	}
+	abort_quiet(j);
+}
+
+/*
+ * After an abort: lets jbd2's thread run the running transaction through
+ * its (aborted) commit and waits for it and for a commit already under
+ * way, so that nothing of theirs is left to dirty buffers afterwards.
+ */
+void ocfsx_journal_quiesce(struct super_block *sb)
+{
+	journal_t *j = OCFSX_SB(sb)->journal;
+	tid_t tid;
+
+	if (j && jbd2_journal_start_commit(j, &tid))
+		jbd2_log_wait_commit(j, tid);
 }

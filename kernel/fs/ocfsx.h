@@ -14,6 +14,7 @@
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "ocfsx_fs.h"
 #include "locks.h"
@@ -28,6 +29,13 @@ struct ocfsx_mount_opts {
 	bool acl;
 	bool user_xattr;
 	int preferred_slot;		/* -1 = none */
+};
+
+/* ocfsx_sb_info.state bits. */
+enum {
+	OCFSX_SBS_HB_GATED,	/* writes need our disk heartbeat lease */
+	OCFSX_SBS_STOPPED,	/* fenced or heartbeat lost: write nothing */
+	OCFSX_SBS_ERROR_SAVED,	/* s_state ERROR queued for the superblock */
 };
 
 struct ocfsx_sb_info {
@@ -69,6 +77,13 @@ struct ocfsx_sb_info {
 	struct ocfsx_lock_res gbitmap_lock;	/* global bitmap */
 	struct mutex alloc_mutex;
 	char dev_name[BDEVNAME_SIZE];
+
+	unsigned long state;		/* OCFSX_SBS_* */
+	struct notifier_block fence_nb;	/* quorum fence notification */
+	bool fence_nb_on;
+	struct delayed_work hb_watch;	/* notices a lost lease */
+	struct work_struct stop_work;	/* quiesces jbd2 after a stop */
+	struct work_struct error_work;	/* records s_state ERROR */
 };
 
 static inline struct ocfsx_sb_info *OCFSX_SB(struct super_block *sb)
@@ -127,6 +142,13 @@ __printf(3, 4) void __ocfsx_error(struct super_block *sb, const char *func,
 #define ocfsx_error(sb, fmt, ...) \
 	__ocfsx_error(sb, __func__, fmt, ##__VA_ARGS__)
 const char *ocfsx_block_type_name(u16 type);
+bool ocfsx_io_allowed(struct super_block *sb);
+int ocfsx_io_gate(struct super_block *sb);
+void ocfsx_stop_io(struct super_block *sb);
+void ocfsx_io_gate_init(struct super_block *sb);
+void ocfsx_io_gate_start(struct super_block *sb);
+void ocfsx_io_gate_exit(struct super_block *sb);
+void ocfsx_drop_dirty_meta(struct super_block *sb);
 
 /* extent.c: the extent tree of an inode. */
 struct ocfsx_map {
@@ -227,6 +249,9 @@ int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 			 bool create);
 int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
 			struct buffer_head *bh, u16 type);
+void ocfsx_journal_abort(struct super_block *sb);
+int ocfsx_journal_recover(struct super_block *sb, struct inode *ji, int slot);
+void ocfsx_journal_quiesce(struct super_block *sb);
 
 /* alloc.c */
 struct ocfsx_alloc_origin {
@@ -261,6 +286,7 @@ int ocfsx_init_acl(struct inode *inode, struct posix_acl *acl,
 		   struct posix_acl *dacl);
 
 /* super.c */
+void ocfsx_record_error(struct super_block *sb);
 int ocfsx_fs_init(void);
 void ocfsx_fs_exit(void);
 

@@ -494,6 +494,11 @@ static void release_slot(struct super_block *sb, bool clean)
 
 	if (sbi->slot < 0)
 		return;
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state)) {
+		/* Not ours to write any more: recovery frees the slot. */
+		sbi->slot = -1;
+		return;
+	}
 	ocfsx_lock(&sbi->super_lock, OCFSX_LKM_EX);
 	err = slot_map_walk(sb, take_slot, &none);
 	if (err < 0)
@@ -506,6 +511,122 @@ static void release_slot(struct super_block *sb, bool clean)
 	}
 	sbi->slot = -1;
 	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
+}
+
+/* ---- recovery of dead nodes' slots ------------------------------------ */
+
+static bool note_node(struct ocfsx_sb_info *sbi, unsigned int slot,
+		      struct ocfsx_slot_entry *se, void *arg)
+{
+	((u32 *)arg)[slot] = le32_to_cpu(se->se_node);
+	return false;
+}
+
+static bool free_slot(struct ocfsx_sb_info *sbi, unsigned int slot,
+		      struct ocfsx_slot_entry *se, void *arg)
+{
+	if (slot != *(int *)arg)
+		return false;
+	se->se_node = cpu_to_le32(OCFSX_NODE_NONE);
+	se->se_flags = 0;
+	se->se_mount_time = 0;
+	return true;
+}
+
+/*
+ * Is node dead by our disk heartbeat? Without any heartbeat view we cannot
+ * tell, and a live node's journal must never be replayed under it.
+ */
+static bool node_dead(u32 node)
+{
+	struct ocfsx_hb_node_stats st;
+
+	if (node >= OCFSX_NM_MAX_NODES || ocfsx_heartbeat_node_stats(node, &st))
+		return false;
+	return st.view != OCFSX_HB_VIEW_LIVE;
+}
+
+/*
+ * A slot still tagged with another node whose heartbeat is dead was left
+ * by a crash: replay its journal and free the slot, under the super lock,
+ * before anything reads the metadata that journal may hold. Its orphans
+ * stay in its orphan directory for now (freeing them needs that slot's
+ * allocators; fsck.ocfsx frees them).
+ */
+static int recover_dead_slots(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct inode *ji;
+	u32 *nodes;
+	int s, err;
+
+	if (!test_bit(OCFSX_SBS_HB_GATED, &sbi->state) || sb_rdonly(sb))
+		return 0;
+	nodes = kcalloc(sbi->max_slots, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	err = ocfsx_lock(&sbi->super_lock, OCFSX_LKM_EX);
+	if (err)
+		goto out_free;
+	err = slot_map_walk(sb, note_node, nodes);
+	for (s = 0; !err && s < sbi->max_slots; s++) {
+		if (s == sbi->slot || nodes[s] == OCFSX_NODE_NONE ||
+		    nodes[s] == sbi->node || !node_dead(nodes[s]))
+			continue;
+		ji = get_sysfile(sb, OCFSX_SYS_JOURNAL, s);
+		if (IS_ERR(ji)) {
+			err = PTR_ERR(ji);
+			break;
+		}
+		err = ocfsx_journal_recover(sb, ji, s);
+		iput(ji);
+		if (err < 0)
+			break;
+		pr_info("%s: slot %d of dead node %u recovered (%s) and freed\n",
+			sb->s_id, s, nodes[s],
+			err ? "journal replayed" : "journal was clean");
+		err = slot_map_walk(sb, free_slot, &s);
+		if (err > 0)
+			err = 0;
+	}
+	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
+out_free:
+	kfree(nodes);
+	return err;
+}
+
+/* ---- s_state ERROR ---------------------------------------------------- */
+
+/*
+ * Corruption found: ERROR goes into the superblock so that the next mount
+ * and fsck.ocfsx -p know a full check is needed (fsck clears it after a
+ * clean run). Written directly, like the mount fields, from a work item:
+ * the error can come from any depth, holding locks this write needs.
+ */
+static void error_work_fn(struct work_struct *w)
+{
+	struct ocfsx_sb_info *sbi = container_of(w, struct ocfsx_sb_info,
+						 error_work);
+	struct super_block *sb = sbi->sb;
+	int err;
+
+	if (!sbi->raw_sb || !ocfsx_io_allowed(sb))
+		return;
+	ocfsx_lock(&sbi->super_lock, OCFSX_LKM_EX);
+	sbi->raw_sb->s_state |= cpu_to_le16(OCFSX_STATE_ERROR);
+	err = write_super(sb);
+	ocfsx_unlock(&sbi->super_lock, OCFSX_LKM_EX);
+	if (err)
+		pr_err("%s: could not mark the volume with errors (error %d): run fsck.ocfsx -f\n",
+		       sb->s_id, err);
+}
+
+void ocfsx_record_error(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (!test_and_set_bit(OCFSX_SBS_ERROR_SAVED, &sbi->state))
+		schedule_work(&sbi->error_work);
 }
 
 /* ---- heartbeat -------------------------------------------------------- */
@@ -528,8 +649,16 @@ static int start_heartbeat(struct super_block *sb)
 	if (sbi->incompat & OCFSX_FEATURE_INCOMPAT_LOCAL_MOUNT)
 		return 0;
 	if (le32_to_cpu(sbi->raw_sb->s_cluster.ci_flags) &
-	    OCFSX_CLUSTER_F_GLOBAL_HB)
-		return 0;	/* the cluster's global regions cover us */
+	    OCFSX_CLUSTER_F_GLOBAL_HB) {
+		/* The cluster's global regions cover us. */
+		if (!ocfsx_heartbeat_io_allowed()) {
+			pr_err("%s: the volume uses global heartbeat but no heartbeat region is active on this node: add one with 'o2cbx add-heartbeat' and bring the cluster online\n",
+			       sb->s_id);
+			return -ENOTCONN;
+		}
+		ocfsx_io_gate_start(sb);
+		return 0;
+	}
 	snprintf(name, sizeof(name), "%16phN", sbi->raw_sb->s_uuid);
 	p.name = name;
 	p.bdev = sb->s_bdev;
@@ -562,6 +691,7 @@ static int start_heartbeat(struct super_block *sb)
 		return -EBUSY;
 	}
 	sbi->hb = r;
+	ocfsx_io_gate_start(sb);
 	return 0;
 fail:
 	if (err == -EOPNOTSUPP) {
@@ -572,6 +702,21 @@ fail:
 	pr_err("%s: heartbeat on region %s failed (error %d): check the cluster with 'o2cbx status'\n",
 	       sb->s_id, name, err);
 	return err;
+}
+
+/*
+ * After the last write: with the region gone the lease is too, so the gate
+ * is closed for whatever runs later (inode eviction) without waiting on it.
+ */
+static void stop_heartbeat(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+
+	if (!sbi->hb)
+		return;
+	set_bit(OCFSX_SBS_STOPPED, &sbi->state);
+	ocfsx_hb_region_stop(sbi->hb);
+	sbi->hb = NULL;
 }
 
 /* ---- super operations ------------------------------------------------- */
@@ -608,14 +753,22 @@ static void ocfsx_inode_once(void *p)
 	inode_init_once(&oi->vfs_inode);
 }
 
+/*
+ * Stopped (fenced): jbd2 is aborted and writes nothing, the slot stays
+ * ours for recovery, and what is still dirty in the device's page cache is
+ * dropped before kill_block_super() syncs the device.
+ */
 static void ocfsx_put_super(struct super_block *sb)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 
+	ocfsx_io_gate_exit(sb);
+	flush_work(&sbi->error_work);
 	ocfsx_journal_shutdown(sb);
 	release_slot(sb, true);
-	if (sbi->hb)
-		ocfsx_hb_region_stop(sbi->hb);
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		ocfsx_drop_dirty_meta(sb);
+	stop_heartbeat(sb);
 	put_sysfiles(sbi);
 	kfree(sbi->raw_sb);
 	kfree(sbi);
@@ -718,6 +871,8 @@ static int ocfsx_sync_fs(struct super_block *sb, int wait)
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	tid_t tid;
 
+	if (test_bit(OCFSX_SBS_STOPPED, &sbi->state))
+		return -EIO;
 	if (!sbi->journal)
 		return 0;
 	if (jbd2_journal_start_commit(sbi->journal, &tid) && wait)
@@ -803,7 +958,7 @@ static int read_super(struct super_block *sb, bool silent)
 		sb->s_flags |= SB_RDONLY;
 	}
 	if (le16_to_cpu(sbi->raw_sb->s_state) & OCFSX_STATE_ERROR)
-		pr_warn("%s: volume is marked with errors: run fsck.ocfsx soon\n",
+		pr_warn("%s: volume is marked with errors (corruption was found): fsck is needed, unmount it and run fsck.ocfsx -f\n",
 			sb->s_id);
 	return 0;
 }
@@ -824,6 +979,8 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 	sbi->opts = *opts;
 	strscpy(sbi->dev_name, sb->s_id, sizeof(sbi->dev_name));
 	mutex_init(&sbi->alloc_mutex);
+	INIT_WORK(&sbi->error_work, error_work_fn);
+	ocfsx_io_gate_init(sb);
 	sb->s_op = &ocfsx_sops;
 	sb->s_xattr = ocfsx_xattr_handlers;
 	sb->s_magic = OCFSX_META_MAGIC;
@@ -895,6 +1052,9 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = ocfsx_journal_load(sb);
 	if (err)
 		goto fail;
+	err = recover_dead_slots(sb);
+	if (err)
+		goto fail;
 
 	root = ocfsx_iget(sb, sbi->root_blkno);
 	if (IS_ERR(root)) {
@@ -918,10 +1078,11 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 		1U << sbi->cbits);
 	return 0;
 fail:
+	ocfsx_io_gate_exit(sb);
+	flush_work(&sbi->error_work);
 	ocfsx_journal_shutdown(sb);
 	release_slot(sb, false);
-	if (sbi->hb)
-		ocfsx_hb_region_stop(sbi->hb);
+	stop_heartbeat(sb);
 	put_sysfiles(sbi);
 	kfree(sbi->raw_sb);
 	kfree(sbi);

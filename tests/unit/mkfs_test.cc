@@ -224,6 +224,22 @@ TEST_CASE("mkfs summary / dry run / version and help", "[mkfs][cli]") {
   CHECK_THAT(t.output, Catch::Contains("Cluster size: 1048576"));
 }
 
+TEST_CASE("mkfs --global-heartbeat sets the cluster's global heartbeat flag", "[mkfs][cli]") {
+  fstest::TempImage img(64ULL << 20);
+  auto r = fstest::Run(Mkfs("--global-heartbeat --cluster-name alpha " + img.path()));
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("Heartbeat: global"));
+  auto vol = Volume::Open(img.path());
+  REQUIRE(vol.ok());
+  CHECK(Le32((*vol)->super().raw().s_cluster.ci_flags) == OCFSX_CLUSTER_F_GLOBAL_HB);
+  auto l = fstest::Run(Mkfs("-F " + img.path()));
+  REQUIRE(l.exit_code == 0);
+  CHECK_THAT(l.output, Catch::Contains("Heartbeat: local"));
+  auto bad = fstest::Run(Mkfs("-n -M local --global-heartbeat " + img.path()));
+  CHECK(bad.exit_code != 0);
+  CHECK_THAT(bad.output, Catch::Contains("do not apply to -M local"));
+}
+
 TEST_CASE("mkfs rejects bad input with one line", "[mkfs][cli]") {
   fstest::TempImage img(64ULL << 20);
   fstest::TempImage tiny(8ULL << 20);

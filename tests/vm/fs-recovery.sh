@@ -4,7 +4,10 @@
 # kernel line says so), show the committed data, and leave a volume that
 # fsck.ocfsx -n -f finds clean. Node 2 first tries to mount the volume
 # while node 1 has it mounted (refused with one line: one node at a time
-# until the DLM lands), then pulls the plug.
+# until the DLM lands), then pulls the plug. Then node 1 mounts, writes
+# and commits again and is powered off for good: node 2's mount finds
+# node 1's slot with a dead heartbeat, replays its journal and frees the
+# slot (one line), shows node 1's data, and fsck.ocfsx -n -f is clean.
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
@@ -36,6 +39,22 @@ if [ "$OCFSX_NODE" = 2 ]; then
 	check "power node 1 off" hostctl kill 1
 	check "boot node 1 again" hostctl start 1
 	barrier recovered
+	barrier committed2
+	check "power node 1 off for good" hostctl kill 1
+	dmesg -c >/dev/null
+	check "mount: node 1's slot is recovered here" mount -t ocfsx "$DEV" "$MNT"
+	dmesg | grep -F "ocfsx: " || true
+	check "one line: node 1's slot recovered and freed" [ "$(dmesg | grep -cx '.*ocfsx: vda: slot 0 of dead node 1 recovered (journal replayed) and freed')" = 1 ]
+	check "we took slot 1" sh -c "grep ' $MNT ' /proc/mounts | grep -q ',slot=1'"
+	seq 1 70000 >/tmp/data2
+	check "node 1's committed file has its content" sh -c "[ \"\$(md5sum <$MNT/second)\" = \"\$(md5sum </tmp/data2)\" ]"
+	check "node 1's committed directory is there" [ -d "$MNT/dir2" ]
+	check "umount" umount "$MNT"
+	check "slot 0 is free" sh -c "debugfs.ocfsx -R slotmap $DEV | awk '\$1 == 0 && \$2 != \"of\" { print \$2 }' | grep -qx free"
+	check "slot 0's journal is clean" sh -c "debugfs.ocfsx -R stats $DEV | grep 'slot 0:' >/tmp/j0 && ! grep -q 'marked dirty' /tmp/j0"
+	check "slot 0's recovery generation bumped again" sh -c "debugfs.ocfsx -R 'stat //journal:0000' $DEV | grep -q 'Recovery generation: 2'"
+	check "fsck.ocfsx -n -f clean after recovering node 1's slot" fsck.ocfsx -n -f "$DEV"
+	check "o2cbx offline" o2cbx offline "$CL"
 	exit 0
 fi
 
@@ -68,5 +87,11 @@ check "converted file after the replay" sh -c "[ \"\$(md5sum <$MNT/conv)\" = \"\
 check "umount" umount "$MNT"
 check "recovery generation bumped" sh -c "debugfs.ocfsx -R 'stat //journal:0000' $DEV | grep -q 'Recovery generation: 1'"
 check "fsck.ocfsx -n -f clean after recovery" fsck.ocfsx -n -f "$DEV"
-check "o2cbx offline" o2cbx offline "$CL"
 barrier recovered
+check "mount again" mount -t ocfsx -o commit=600 "$DEV" "$MNT"
+check "write a second file" sh -c "seq 1 70000 >$MNT/second"
+check "mkdir" mkdir "$MNT/dir2"
+check "sync (commits the journal)" sync
+barrier committed2
+sleep 600
+fail "still running after the second power-off"

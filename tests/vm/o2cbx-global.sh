@@ -18,17 +18,6 @@ OTHER=$((3 - OCFSX_NODE))
 KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 
 status_key() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
-wait_for() {
-	secs=$1 desc=$2
-	shift 2
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -lt $((secs * 10)) ] || fail "timed out after ${secs}s waiting for: $desc"
-		sleep 0.1
-	done
-	echo "ok: $desc"
-}
 
 if [ "$OCFSX_NODE" = 1 ]; then
 	check "mkfs.ocfsx" mkfs.ocfsx -q -F -N 2 --cluster-name "$CL" -L glob "$DEV"

@@ -468,6 +468,7 @@ Status WriteVolume(ocfsx::Device& dev, const Options& opts, const Plan& plan) {
     std::memcpy(s.s_cluster.ci_stack, opts.cluster_stack.data(), std::min<size_t>(opts.cluster_stack.size(), OCFSX_STACK_NAME_LEN));
     std::memcpy(s.s_cluster.ci_cluster, opts.cluster_name.data(),
                 std::min<size_t>(opts.cluster_name.size(), OCFSX_CLUSTER_NAME_LEN));
+    if (opts.global_heartbeat) s.s_cluster.ci_flags = Le32(OCFSX_CLUSTER_F_GLOBAL_HB);
   }
   s.s_hb_blkno = Le64(hb_blkno);
   s.s_hb_blocks = Le32(OCFSX_MAX_NODES);

@@ -38,6 +38,7 @@ void Usage(FILE* out) {
                "  -M cluster|local    cluster volume (default) or single-node volume\n"
                "  --cluster-name NAME cluster name (default: the running cluster, else \"ocfsx\")\n"
                "  --cluster-stack STK cluster stack: o2cb (default), ocfsx or pcmk\n"
+               "  --global-heartbeat  the cluster runs global heartbeat (o2cbx heartbeat-mode global)\n"
                "  -F                  force: skip the mounted/in-use/signature checks\n"
                "  -n                  dry run: print what would be made, write nothing\n"
                "  -q                  quiet\n"
@@ -129,7 +130,7 @@ std::string Human(uint64_t bytes) {
 int main(int argc, char** argv) {
   mkfs::Options opts;
   uint64_t bsize = 0, csize = 0;
-  enum { kOptClusterName = 1000, kOptClusterStack };
+  enum { kOptClusterName = 1000, kOptClusterStack, kOptGlobalHeartbeat };
   static const struct option longopts[] = {
       {"block-size", required_argument, nullptr, 'b'},
       {"cluster-size", required_argument, nullptr, 'C'},
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
       {"mount", required_argument, nullptr, 'M'},
       {"cluster-name", required_argument, nullptr, kOptClusterName},
       {"cluster-stack", required_argument, nullptr, kOptClusterStack},
+      {"global-heartbeat", no_argument, nullptr, kOptGlobalHeartbeat},
       {"force", no_argument, nullptr, 'F'},
       {"dry-run", no_argument, nullptr, 'n'},
       {"quiet", no_argument, nullptr, 'q'},
@@ -209,6 +211,7 @@ int main(int argc, char** argv) {
         opts.cluster_stack = arg;
         stack_set = true;
         break;
+      case kOptGlobalHeartbeat: opts.global_heartbeat = true; break;
       case 'F': opts.force = true; break;
       case 'n': opts.dry_run = true; break;
       case 'q': opts.quiet = true; break;
@@ -252,7 +255,8 @@ int main(int argc, char** argv) {
     Die("cluster size " + std::to_string(1U << opts.cbits) + " is smaller than the block size " +
         std::to_string(1U << opts.bbits));
   if (opts.local) {
-    if (!opts.cluster_name.empty() || stack_set) Die("--cluster-name and --cluster-stack do not apply to -M local");
+    if (!opts.cluster_name.empty() || stack_set || opts.global_heartbeat)
+      Die("--cluster-name, --cluster-stack and --global-heartbeat do not apply to -M local");
   } else if (opts.cluster_name.empty()) {
     opts.cluster_name = RunningClusterName();
     if (opts.cluster_name.empty() || !CheckClusterNameRule(opts.cluster_name).empty()) opts.cluster_name = "ocfsx";
@@ -300,6 +304,7 @@ int main(int argc, char** argv) {
     } else {
       std::printf("Cluster stack: %s\n", opts.cluster_stack.c_str());
       std::printf("Cluster name: %s\n", opts.cluster_name.c_str());
+      std::printf("Heartbeat: %s\n", opts.global_heartbeat ? "global" : "local");
     }
   }
   if (opts.dry_run) {

@@ -25,6 +25,7 @@ struct Options {
   std::string type;
   std::string cluster_name;
   std::string cluster_stack = "o2cb";
+  bool global_heartbeat = false;  // heartbeat on the cluster's regions, not at mount
   bool local = false;
   bool force = false;
   bool dry_run = false;

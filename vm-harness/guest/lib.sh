@@ -72,3 +72,16 @@ cluster_online() {
 	done
 	check "o2cbx online $cl" o2cbx online "$cl"
 }
+
+# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 100 ms until it
+# succeeds; fails the scenario after SECONDS.
+wait_for() {
+	local secs=$1 desc=$2 i=0
+	shift 2
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -lt $((secs * 10)) ] || fail "timed out after ${secs}s waiting for: $desc"
+		sleep 0.1
+	done
+	echo "ok: $desc"
+}
