@@ -39,10 +39,7 @@ if [ "$OCFSX_NODE" = 2 ]; then
 	exit 0
 fi
 
-check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
-check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
-check "o2cbx add-node node2" o2cbx add-node "$CL" node2 --ip "$(node_ip 2)" --number 2
-check "o2cbx online $CL" o2cbx online "$CL"
+OCFSX_RELAXED_HB=1 cluster_online "$CL" 2
 mkdir -p "$MNT"
 
 if [ "$OCFSX_BOOT" = 1 ]; then

@@ -16,9 +16,7 @@ SECONDS_RUN=${OCFSX_TEST_STRESS_SECONDS:-120}
 SEED=${OCFSX_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "fs-stress: seed $SEED (OCFSX_TEST_SEED=$SEED replays it), $SECONDS_RUN s"
 
-check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
-check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
-check "o2cbx online $CL" o2cbx online "$CL"
+OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
 mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
