@@ -111,6 +111,24 @@ static u8 *busy_map(struct buffer_head *bh, u32 off, u32 bytes, u32 koff,
 	return m;
 }
 
+/*
+ * Bits set now must stay busy in the committed copy too: the copy predates
+ * this transaction, and a block allocated and freed before the commit
+ * would otherwise look free there while jbd2 still writes it out.
+ */
+static void busy_mark(struct buffer_head *bh, u32 off, u32 bit, u32 count)
+{
+	struct journal_head *jh = jbd2_journal_grab_journal_head(bh);
+
+	if (!jh)
+		return;
+	spin_lock(&jh->b_state_lock);
+	if (jh->b_committed_data)
+		bits_le(jh->b_committed_data + off, bit, count, true);
+	spin_unlock(&jh->b_state_lock);
+	jbd2_journal_put_journal_head(jh);
+}
+
 /* The bitmap of a group as allocation must see it (busy_map()). */
 static u8 *group_busy_map(struct buffer_head *gbh)
 {
@@ -185,12 +203,9 @@ static int group_change(handle_t *h, struct super_block *sb,
 		err = ocfsx_journal_access(h, ibh, false);
 	if (err)
 		return err;
-	for (i = bit; i < bit + count; i++) {
-		if (set)
-			__set_bit_le(i, map);
-		else
-			__clear_bit_le(i, map);
-	}
+	bits_le(map, bit, count, set);
+	if (set)
+		busy_mark(gbh, le16_to_cpu(gd->gd_bitmap_offset), bit, count);
 	gd->gd_free = cpu_to_le32(le32_to_cpu(gd->gd_free) + delta);
 	gd->gd_contig_free = cpu_to_le32(longest_free(map, bits));
 	ce[chain].ce_free = cpu_to_le64(le64_to_cpu(ce[chain].ce_free) + delta);
@@ -433,6 +448,7 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 		}
 	}
 	bits_le(la + 1, at, n, true);
+	busy_mark(lbh, OCFSX_INODE_BODY_OFFSET + sizeof(*la), at, n);
 	le32_add_cpu(&la->la_used, n);
 	*start = wstart + at;
 	*got = n;

@@ -6,6 +6,8 @@
 // (EIO, EUCLEAN, EROFS, ...) is printed and makes the run exit 1. Same SEED,
 // same sequence of choices per process.
 #include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -62,6 +64,11 @@ bool Expected(int op, int e) {
       return false;
   }
 }
+
+// A file another process truncates under our mapping raises SIGBUS on the
+// store: a race like ENOENT, counted as such (ENOENT).
+sigjmp_buf g_bus;
+void OnBus(int) { siglongjmp(g_bus, 1); }
 
 struct Stats {
   long done[kOps] = {};
@@ -134,8 +141,13 @@ int OneOp(GuestRng& r, Stats& st) {
         } else {
           size_t off = r.Below(static_cast<unsigned>(len));
           size_t n = std::min<size_t>(len - off, 1 + r.Below(8192));
-          std::memset(static_cast<char*>(m) + off, 'M', n);
-          ret = msync(m, len, MS_SYNC);
+          if (sigsetjmp(g_bus, 1) == 0) {
+            std::memset(static_cast<char*>(m) + off, 'M', n);
+            ret = msync(m, len, MS_SYNC);
+          } else {
+            errno = ENOENT;
+            ret = -1;
+          }
           munmap(m, len);
         }
       }
@@ -227,6 +239,7 @@ int OneOp(GuestRng& r, Stats& st) {
 int Worker(unsigned idx, unsigned seconds, uint64_t seed) {
   GuestRng r(GuestMix(seed, idx));
   Stats st;
+  signal(SIGBUS, OnBus);
   time_t end = time(nullptr) + seconds;
   long n = 0;
   while (time(nullptr) < end) {
