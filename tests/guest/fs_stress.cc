@@ -70,6 +70,13 @@ bool Expected(int op, int e) {
 sigjmp_buf g_bus;
 void OnBus(int) { siglongjmp(g_bus, 1); }
 
+// Its own frame, so the jump clobbers nothing of the caller's.
+bool StoreOrBus(char* p, size_t n) {
+  if (sigsetjmp(g_bus, 1) != 0) return false;
+  std::memset(p, 'M', n);
+  return true;
+}
+
 struct Stats {
   long done[kOps] = {};
   long failed_expected[kOps] = {};
@@ -141,8 +148,7 @@ int OneOp(GuestRng& r, Stats& st) {
         } else {
           size_t off = r.Below(static_cast<unsigned>(len));
           size_t n = std::min<size_t>(len - off, 1 + r.Below(8192));
-          if (sigsetjmp(g_bus, 1) == 0) {
-            std::memset(static_cast<char*>(m) + off, 'M', n);
+          if (StoreOrBus(static_cast<char*>(m) + off, n)) {
             ret = msync(m, len, MS_SYNC);
           } else {
             errno = ENOENT;
