@@ -9,6 +9,7 @@
 
 #include <linux/bitops.h>
 #include <linux/kernel.h>
+#include <linux/slab.h>
 
 #include "ocfsx.h"
 
@@ -64,6 +65,77 @@ static void bits_le(void *map, u32 at, u32 n, bool set)
 		else
 			__clear_bit_le(i, map);
 	}
+}
+
+/*
+ * Bits cleared by a transaction that has not committed yet are still set
+ * in jbd2's committed copy of the bitmap buffer (undo access took it when
+ * they were cleared). Handing them out before that commit would give a
+ * block jbd2 still holds for its old owner to a new one (jbd2 refuses
+ * create access on it and aborts), and a crash would bring the old
+ * contents back. Returns a copy of the bytes bytes at off with those bits
+ * set too, NULL when there is no committed copy, or when the committed
+ * copy's key bytes (klen at koff) differ, meaning its bits describe other
+ * blocks (an older local-alloc window).
+ */
+static u8 *busy_map(struct buffer_head *bh, u32 off, u32 bytes, u32 koff,
+		    u32 klen)
+{
+	u32 len = round_up(bytes, sizeof(long)), i;
+	struct journal_head *jh;
+	const u8 *cd;
+	u8 *m;
+
+	if (!buffer_jbd(bh))
+		return NULL;
+	m = kzalloc(len, GFP_NOFS);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	jh = jbd2_journal_grab_journal_head(bh);
+	if (!jh) {
+		kfree(m);
+		return NULL;
+	}
+	spin_lock(&jh->b_state_lock);
+	cd = jh->b_committed_data;
+	if (cd && klen && memcmp(cd + koff, bh->b_data + koff, klen))
+		cd = NULL;
+	for (i = 0; cd && i < bytes; i++)
+		m[i] = bh->b_data[off + i] | cd[off + i];
+	spin_unlock(&jh->b_state_lock);
+	jbd2_journal_put_journal_head(jh);
+	if (!cd) {
+		kfree(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * Bits set now must stay busy in the committed copy too: the copy predates
+ * this transaction, and a block allocated and freed before the commit
+ * would otherwise look free there while jbd2 still writes it out.
+ */
+static void busy_mark(struct buffer_head *bh, u32 off, u32 bit, u32 count)
+{
+	struct journal_head *jh = jbd2_journal_grab_journal_head(bh);
+
+	if (!jh)
+		return;
+	spin_lock(&jh->b_state_lock);
+	if (jh->b_committed_data)
+		bits_le(jh->b_committed_data + off, bit, count, true);
+	spin_unlock(&jh->b_state_lock);
+	jbd2_journal_put_journal_head(jh);
+}
+
+/* The bitmap of a group as allocation must see it (busy_map()). */
+static u8 *group_busy_map(struct buffer_head *gbh)
+{
+	struct ocfsx_group_desc *gd = (void *)gbh->b_data;
+
+	return busy_map(gbh, le16_to_cpu(gd->gd_bitmap_offset),
+			DIV_ROUND_UP(le32_to_cpu(gd->gd_bits), 8), 0, 0);
 }
 
 /* Reads a group descriptor and checks its bitmap fits the block. */
@@ -124,17 +196,16 @@ static int group_change(handle_t *h, struct super_block *sb,
 			return -EFSCORRUPTED;
 		}
 	}
-	err = ocfsx_journal_access(h, gbh, false);
+	/* Cleared bits stay busy until this transaction commits. */
+	err = set ? ocfsx_journal_access(h, gbh, false) :
+		    jbd2_journal_get_undo_access(h, gbh);
 	if (!err)
 		err = ocfsx_journal_access(h, ibh, false);
 	if (err)
 		return err;
-	for (i = bit; i < bit + count; i++) {
-		if (set)
-			__set_bit_le(i, map);
-		else
-			__clear_bit_le(i, map);
-	}
+	bits_le(map, bit, count, set);
+	if (set)
+		busy_mark(gbh, le16_to_cpu(gd->gd_bitmap_offset), bit, count);
 	gd->gd_free = cpu_to_le32(le32_to_cpu(gd->gd_free) + delta);
 	gd->gd_contig_free = cpu_to_le32(longest_free(map, bits));
 	ce[chain].ce_free = cpu_to_le64(le64_to_cpu(ce[chain].ce_free) + delta);
@@ -176,6 +247,7 @@ static int gb_claim(handle_t *h, struct super_block *sb, u32 min, u32 want,
 	groups = div_u64(sbi->clusters + cpg - 1, cpg);
 	for (g = 0; g < groups; g++) {
 		struct ocfsx_group_desc *gd;
+		u8 *busy;
 
 		gbh = read_group(sb, ocfsx_global_group_desc_blkno(g, cpg,
 				 sbi->bbits, sbi->cbits), owner);
@@ -188,8 +260,15 @@ static int gb_claim(handle_t *h, struct super_block *sb, u32 min, u32 want,
 			brelse(gbh);
 			continue;
 		}
-		n = find_run(gd_bitmap(gbh), le32_to_cpu(gd->gd_bits), min,
-			     want, &at);
+		busy = group_busy_map(gbh);
+		if (IS_ERR(busy)) {
+			err = PTR_ERR(busy);
+			brelse(gbh);
+			break;
+		}
+		n = find_run(busy ?: gd_bitmap(gbh), le32_to_cpu(gd->gd_bits),
+			     min, want, &at);
+		kfree(busy);
 		if (n) {
 			err = group_change(h, sb, ibh, gbh, at, n, true);
 			if (!err) {
@@ -278,6 +357,29 @@ static int window_return(handle_t *h, struct super_block *sb,
 }
 
 /*
+ * A run in the window that no uncommitted free left busy (busy_map());
+ * the committed copy only counts while it describes the same window.
+ */
+static int window_find(struct buffer_head *lbh, u32 bits, u32 min, u32 want,
+		       u32 *at)
+{
+	struct ocfsx_local_alloc *la = (void *)lbh->b_data +
+				       OCFSX_INODE_BODY_OFFSET;
+	u8 *busy;
+	u32 n;
+
+	busy = busy_map(lbh, OCFSX_INODE_BODY_OFFSET + sizeof(*la),
+			DIV_ROUND_UP(bits, 8), OCFSX_INODE_BODY_OFFSET +
+			offsetof(struct ocfsx_local_alloc, la_window_start),
+			sizeof(la->la_window_start));
+	if (IS_ERR(busy))
+		return PTR_ERR(busy);
+	n = find_run(busy ?: (u8 *)(la + 1), bits, min, want, at);
+	kfree(busy);
+	return n;
+}
+
+/*
  * Allocates min..want data clusters for a file from our window,
  * refilling the window from the global bitmap when it cannot serve min.
  */
@@ -287,10 +389,10 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct ocfsx_local_alloc *la;
 	struct buffer_head *lbh;
-	u32 cap, bits, at = 0, n;
+	u32 cap, bits, at = 0;
 	bool dirty = false;
 	u64 wstart;
-	int err;
+	int err, n;
 
 	err = ocfsx_lock(&sbi->alloc_lock, OCFSX_LKM_EX);
 	if (err)
@@ -315,7 +417,11 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 		err = -EFSCORRUPTED;
 		goto out;
 	}
-	n = wstart ? find_run(la + 1, bits, min, want, &at) : 0;
+	n = wstart ? window_find(lbh, bits, min, want, &at) : 0;
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
 	if (!n) {
 		u32 wbits = min(cap, max(window_default(sb), want));
 
@@ -335,13 +441,14 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 		la->la_window_start = cpu_to_le64(wstart);
 		la->la_window_bits = cpu_to_le32(bits);
 		la->la_used = 0;
-		n = find_run(la + 1, bits, min, want, &at);
-		if (!n) {
-			err = -ENOSPC;
+		n = window_find(lbh, bits, min, want, &at);
+		if (n <= 0) {
+			err = n ?: -ENOSPC;
 			goto out;
 		}
 	}
 	bits_le(la + 1, at, n, true);
+	busy_mark(lbh, OCFSX_INODE_BODY_OFFSET + sizeof(*la), at, n);
 	le32_add_cpu(&la->la_used, n);
 	*start = wstart + at;
 	*got = n;
@@ -401,7 +508,8 @@ int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,
 				goto out;
 			}
 		}
-		err = ocfsx_journal_access(h, lbh, false);
+		/* Busy until this transaction commits (window_find()). */
+		err = jbd2_journal_get_undo_access(h, lbh);
 		if (err)
 			goto out;
 		bits_le(la + 1, lo - wstart, hi - lo, false);
@@ -585,8 +693,17 @@ int ocfsx_alloc_block(handle_t *h, struct super_block *sb, bool inode_block,
 				}
 				gd = (void *)gbh->b_data;
 				if (le32_to_cpu(gd->gd_free)) {
-					bit = find_next_zero_bit_le(gd_bitmap(gbh),
+					u8 *busy = group_busy_map(gbh);
+
+					if (IS_ERR(busy)) {
+						brelse(gbh);
+						err = PTR_ERR(busy);
+						goto out;
+					}
+					bit = find_next_zero_bit_le(busy ?:
+						gd_bitmap(gbh),
 						le32_to_cpu(gd->gd_bits), 0);
+					kfree(busy);
 					if (bit < le32_to_cpu(gd->gd_bits))
 						goto found;
 				}
@@ -594,7 +711,12 @@ int ocfsx_alloc_block(handle_t *h, struct super_block *sb, bool inode_block,
 				brelse(gbh);
 			}
 		}
-		/* Counts said free but no bit was: grow on the next try. */
+		/*
+		 * Counts said free but no bit was, or the free bits were
+		 * freed by a transaction that has not committed: grow on
+		 * the next try (a commit cannot be forced from inside a
+		 * handle).
+		 */
 	}
 	err = -ENOSPC;
 	goto out;
@@ -643,6 +765,38 @@ struct buffer_head *ocfsx_new_meta_block(handle_t *h, struct inode *inode,
 	return bh;
 }
 
+/*
+ * Blocks jbd2 may hold a logged copy of are being freed: jbd2 must neither
+ * write them with this transaction nor checkpoint an older copy over a
+ * later owner (jbd2_journal_forget() takes our buffer reference). With
+ * revoke, replay also skips logged copies, which matters when the next
+ * owner is not journaled (file data); each block needs a revoke credit,
+ * asked of the handle here.
+ */
+int ocfsx_forget_blocks(handle_t *h, struct super_block *sb, u64 blkno,
+			u64 count, bool revoke)
+{
+	int err = 0;
+
+	/*
+	 * A transaction too full for the revoke records still forgets: only
+	 * a crash before the old copies leave the log could then replay
+	 * them over the blocks' next owner.
+	 */
+	if (revoke && count &&
+	    jbd2_journal_extend(h, 0, min_t(u64, count, INT_MAX)))
+		revoke = false;
+	for (; count && !err; blkno++, count--) {
+		struct buffer_head *bh = sb_find_get_block(sb, blkno);
+
+		if (revoke)
+			err = jbd2_journal_revoke(h, blkno, bh);
+		else if (bh)
+			err = jbd2_journal_forget(h, bh);
+	}
+	return err;
+}
+
 /* Frees a suballocated block given the origin in its header. */
 int ocfsx_free_block(handle_t *h, struct super_block *sb,
 		     const struct ocfsx_block_header *hdr)
@@ -651,6 +805,8 @@ int ocfsx_free_block(handle_t *h, struct super_block *sb,
 	u16 slot = le16_to_cpu(hdr->bh_alloc_slot);
 	u64 group = le64_to_cpu(hdr->bh_alloc_group);
 	u32 bit = le32_to_cpu(hdr->bh_alloc_bit);
+	u64 blkno = le64_to_cpu(hdr->bh_blkno);
+	u16 type = le16_to_cpu(hdr->bh_type);
 	struct buffer_head *gbh, *ibh;
 	struct inode *alloc;
 	u64 owner;
@@ -688,6 +844,15 @@ int ocfsx_free_block(handle_t *h, struct super_block *sb,
 	}
 	err = group_change(h, sb, ibh, gbh, bit, 1, false);
 	brelse(ibh);
+	/*
+	 * The bit stays busy until we commit, and suballocated blocks are
+	 * only ever reused as metadata (groups never go back to the global
+	 * bitmap), whose logging supersedes old copies at replay: forget
+	 * without revoke. A freed inode's block keeps its last state in the
+	 * log so that replay and fsck.ocfsx see the inode dead.
+	 */
+	if (!err && type != OCFSX_BT_INODE)
+		err = ocfsx_forget_blocks(h, sb, blkno, 1, false);
 out:
 	brelse(gbh);
 out_unlock:

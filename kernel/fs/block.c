@@ -127,7 +127,12 @@ static const char *verify(struct super_block *sb, struct buffer_head *bh,
 		return "bad magic (not ocfsx metadata)";
 	if (le16_to_cpu(h->bh_type) != type)
 		return "wrong block type";
-	if (le32_to_cpu(h->bh_crc32c) !=
+	/*
+	 * A buffer jbd2 holds was verified when it came from disk and is
+	 * ours since; another handle may be between changing it and
+	 * refreshing its checksum (atime updates take no inode lock).
+	 */
+	if (!buffer_jbd(bh) && le32_to_cpu(h->bh_crc32c) !=
 	    ocfsx_block_csum(sb, bh->b_data, type))
 		return "checksum mismatch (torn or corrupted block)";
 	if (le64_to_cpu(h->bh_blkno) != blkno)

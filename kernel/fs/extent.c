@@ -685,7 +685,15 @@ static int remove_range(handle_t *h, struct inode *inode, u32 start, u64 end,
 			if (ce <= cs)
 				continue;
 			jbd2_journal_extend(h, 4, 0);
-			err = ocfsx_free_clusters(h, sb, pc + (cs - rs), ce - cs);
+			/* Directory blocks are journaled; the clusters may
+			 * come back as file data. */
+			if (S_ISDIR(inode->i_mode))
+				err = ocfsx_forget_blocks(h, sb,
+					(pc + (cs - rs)) << OCFSX_SB(sb)->c2b_bits,
+					(ce - cs) << OCFSX_SB(sb)->c2b_bits, true);
+			if (!err)
+				err = ocfsx_free_clusters(h, sb, pc + (cs - rs),
+							  ce - cs);
 			if (err)
 				break;
 			*freed += ce - cs;

@@ -261,12 +261,41 @@ int ocfsx_commit_trans(handle_t *handle)
 	return jbd2_journal_stop(handle);
 }
 
+/*
+ * Whether jbd2 accepts create access to a new block: not while an older
+ * transaction still writes it out. A block allocated and freed within
+ * one transaction is free in jbd2's committed bitmap copy too, so it can
+ * come back while that transaction commits; freed inode blocks are not
+ * forgotten (their dead state must reach the log), so they can be found
+ * that way. Our open handle keeps our own transaction from committing,
+ * so the answer cannot turn from yes to no before we take access.
+ */
+static bool create_ok(handle_t *handle, struct buffer_head *bh)
+{
+	transaction_t *t = handle->h_transaction;
+	struct journal_head *jh;
+	bool ok;
+
+	jh = jbd2_journal_grab_journal_head(bh);
+	if (!jh)
+		return true;
+	spin_lock(&jh->b_state_lock);
+	ok = !jh->b_next_transaction &&
+	     (!jh->b_transaction || jh->b_transaction == t ||
+	      (jh->b_transaction == t->t_journal->j_committing_transaction &&
+	       jh->b_jlist == BJ_Forget));
+	spin_unlock(&jh->b_state_lock);
+	jbd2_journal_put_journal_head(jh);
+	return ok;
+}
+
 int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 			 bool create)
 {
 	int err;
 
-	if (!create)
+	/* Write access waits for the older transaction's copy instead. */
+	if (!create || !create_ok(handle, bh))
 		return jbd2_journal_get_write_access(handle, bh);
 	/* jbd2 wants a new block locked while it takes it over. */
 	lock_buffer(bh);

@@ -262,6 +262,8 @@ struct ocfsx_alloc_origin {
 };
 int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 			 u32 want, u64 *start, u32 *got);
+int ocfsx_forget_blocks(handle_t *h, struct super_block *sb, u64 blkno,
+			u64 count, bool revoke);
 int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,
 			u64 count);
 int ocfsx_alloc_block(handle_t *h, struct super_block *sb, bool inode_block,

@@ -6,6 +6,8 @@
 // (EIO, EUCLEAN, EROFS, ...) is printed and makes the run exit 1. Same SEED,
 // same sequence of choices per process.
 #include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -61,6 +63,18 @@ bool Expected(int op, int e) {
     default:
       return false;
   }
+}
+
+// A file another process truncates under our mapping raises SIGBUS on the
+// store: a race like ENOENT, counted as such (ENOENT).
+sigjmp_buf g_bus;
+void OnBus(int) { siglongjmp(g_bus, 1); }
+
+// Its own frame, so the jump clobbers nothing of the caller's.
+bool StoreOrBus(char* p, size_t n) {
+  if (sigsetjmp(g_bus, 1) != 0) return false;
+  std::memset(p, 'M', n);
+  return true;
 }
 
 struct Stats {
@@ -134,8 +148,12 @@ int OneOp(GuestRng& r, Stats& st) {
         } else {
           size_t off = r.Below(static_cast<unsigned>(len));
           size_t n = std::min<size_t>(len - off, 1 + r.Below(8192));
-          std::memset(static_cast<char*>(m) + off, 'M', n);
-          ret = msync(m, len, MS_SYNC);
+          if (StoreOrBus(static_cast<char*>(m) + off, n)) {
+            ret = msync(m, len, MS_SYNC);
+          } else {
+            errno = ENOENT;
+            ret = -1;
+          }
           munmap(m, len);
         }
       }
@@ -227,6 +245,7 @@ int OneOp(GuestRng& r, Stats& st) {
 int Worker(unsigned idx, unsigned seconds, uint64_t seed) {
   GuestRng r(GuestMix(seed, idx));
   Stats st;
+  signal(SIGBUS, OnBus);
   time_t end = time(nullptr) + seconds;
   long n = 0;
   while (time(nullptr) < end) {
