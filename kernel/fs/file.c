@@ -150,9 +150,11 @@ static int ocfsx_write_begin(struct file *file, struct address_space *mapping,
 			     void **fsdata)
 {
 	struct inode *inode = mapping->host;
+	int tries = 0;
 	handle_t *h;
 	int err;
 
+again:
 	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
@@ -162,6 +164,8 @@ static int ocfsx_write_begin(struct file *file, struct address_space *mapping,
 		ocfsx_commit_trans(h);
 		if (pos + len > inode->i_size)
 			truncate_pagecache(inode, inode->i_size);
+		if (ocfsx_retry_alloc(inode->i_sb, err, &tries))
+			goto again;
 	}
 	return err;
 }

@@ -365,3 +365,20 @@ void ocfsx_journal_quiesce(struct super_block *sb)
 	if (j && jbd2_journal_start_commit(j, &tid))
 		jbd2_log_wait_commit(j, tid);
 }
+
+/*
+ * Clusters and blocks freed by a transaction that has not committed are
+ * not handed out yet (alloc.c), so right after a large rm an allocation
+ * can fail although the space is free. Called with no handle held: on the
+ * first ENOSPC, commits the journal (which makes those frees usable) and
+ * says to try once more.
+ */
+bool ocfsx_retry_alloc(struct super_block *sb, int err, int *tries)
+{
+	journal_t *j = OCFSX_SB(sb)->journal;
+
+	if (err != -ENOSPC || !j || (*tries)++ || is_journal_aborted(j) ||
+	    journal_current_handle())
+		return false;
+	return jbd2_journal_force_commit(j) == 0;
+}

@@ -651,8 +651,8 @@ fail:
 	return ERR_PTR(err);
 }
 
-static int create_common(struct inode *dir, struct dentry *dentry,
-			 umode_t mode, dev_t rdev, const char *symname)
+static int create_once(struct inode *dir, struct dentry *dentry,
+		       umode_t mode, dev_t rdev, const char *symname)
 {
 	struct super_block *sb = dir->i_sb;
 	u32 symlen = symname ? strlen(symname) : 0;
@@ -735,6 +735,18 @@ out_unlock:
 out_acl:
 	posix_acl_release(acl);
 	posix_acl_release(dacl);
+	return err;
+}
+
+/* An ENOSPC that a journal commit can cure (freed space) is tried again. */
+static int create_common(struct inode *dir, struct dentry *dentry,
+			 umode_t mode, dev_t rdev, const char *symname)
+{
+	int tries = 0, err;
+
+	do {
+		err = create_once(dir, dentry, mode, rdev, symname);
+	} while (ocfsx_retry_alloc(dir->i_sb, err, &tries));
 	return err;
 }
 

@@ -245,6 +245,7 @@ int ocfsx_commit_trans(handle_t *handle);
 void __ocfsx_abort_trans(struct super_block *sb, int err, const char *func);
 /* A failure left a transaction half applied: abort the journal, say where. */
 #define ocfsx_abort_trans(sb, err) __ocfsx_abort_trans(sb, err, __func__)
+bool ocfsx_retry_alloc(struct super_block *sb, int err, int *tries);
 int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 			 bool create);
 int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
