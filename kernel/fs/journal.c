@@ -98,6 +98,38 @@ static bool journal_size_ok(struct super_block *sb, struct inode *ji)
 }
 
 /*
+ * Always through bmap of the inode: mkfs writes the jbd2 superblock with
+ * journal-relative block numbers (s_first = 1), and jbd2 only adds an
+ * offset for inode journals; jbd2_journal_init_dev() would take them as
+ * device blocks and log over the volume's start.
+ */
+static journal_t *open_journal(struct super_block *sb, struct inode *ji)
+{
+	journal_t *j;
+
+	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
+	j = jbd2_journal_init_inode(ji);
+	if (!j) {
+		iput(ji);
+		return NULL;
+	}
+	j->j_private = sb;
+	return j;
+}
+
+/* An abort recorded by an earlier mount would refuse every handle. */
+static int clear_recorded_errno(journal_t *j)
+{
+	int err = jbd2_journal_errno(j);
+
+	if (err) {
+		jbd2_journal_clear_err(j);
+		jbd2_journal_update_sb_errno(j);
+	}
+	return err;
+}
+
+/*
  * Recovery of a dead node's slot: replays its journal ji if it was left
  * DIRTY (jbd2 writes the replayed blocks home and syncs them), marks it
  * empty and clears DIRTY, bumping its recovery generation. 1: replayed,
@@ -115,19 +147,13 @@ int ocfsx_journal_recover(struct super_block *sb, struct inode *ji, int slot)
 	err = ocfsx_io_gate(sb);
 	if (err)
 		return err;
-	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
-	j = jbd2_journal_init_inode(ji);
-	if (!j) {
-		iput(ji);
+	j = open_journal(sb, ji);
+	if (!j)
 		return -EIO;
-	}
-	j->j_private = sb;
 	err = jbd2_journal_load(j);
-	if (!err && jbd2_journal_errno(j)) {
-		jbd2_journal_clear_err(j);
-		jbd2_journal_update_sb_errno(j);
-	}
-	if (err)
+	if (!err)
+		clear_recorded_errno(j);
+	else
 		abort_quiet(j);	/* leave it as it was for fsck */
 	if (jbd2_journal_destroy(j) && !err)
 		err = -EIO;
@@ -162,21 +188,12 @@ int ocfsx_journal_load(struct super_block *sb)
 		}
 		return 0;
 	}
-	/*
-	 * Always through bmap of the inode: mkfs writes the jbd2 superblock
-	 * with journal-relative block numbers (s_first = 1), and jbd2 only
-	 * adds an offset for inode journals; jbd2_journal_init_dev() would
-	 * take them as device blocks and log over the volume's start.
-	 */
-	ihold(ji);	/* jbd2_journal_destroy() drops this reference */
-	j = jbd2_journal_init_inode(ji);
+	j = open_journal(sb, ji);
 	if (!j) {
-		iput(ji);
 		pr_err("%s: cannot open the journal of slot %d: run fsck.ocfsx\n",
 		       sb->s_id, sbi->slot);
 		return -EIO;
 	}
-	j->j_private = sb;
 	/* data=ordered: file data reaches disk before the commit. */
 	j->j_submit_inode_data_buffers = submit_data;
 	j->j_finish_inode_data_buffers = jbd2_journal_finish_inode_data_buffers;
@@ -198,14 +215,10 @@ int ocfsx_journal_load(struct super_block *sb)
 		return err;
 	}
 	sbi->journal = j;
-	/* An abort recorded by the last mount would refuse every handle. */
-	err = jbd2_journal_errno(j);
-	if (err) {
+	err = clear_recorded_errno(j);
+	if (err)
 		pr_warn("%s: journal of slot %d recorded error %d at an earlier mount: run fsck.ocfsx\n",
 			sb->s_id, sbi->slot, err);
-		jbd2_journal_clear_err(j);
-		jbd2_journal_update_sb_errno(j);
-	}
 	if (was_dirty)
 		pr_info("%s: journal of slot %d was left dirty; replayed\n",
 			sb->s_id, sbi->slot);
