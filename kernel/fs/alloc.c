@@ -382,9 +382,11 @@ static int window_find(struct buffer_head *lbh, u32 bits, u32 min, u32 want,
 /*
  * Allocates min..want data clusters for a file from our window,
  * refilling the window from the global bitmap when it cannot serve min.
+ * take false: only makes sure the window can serve min now (refilling it
+ * if needed) and sets no bit.
  */
-int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
-			 u32 want, u64 *start, u32 *got)
+static int window_alloc(handle_t *h, struct super_block *sb, u32 min,
+			u32 want, u64 *start, u32 *got, bool take)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct ocfsx_local_alloc *la;
@@ -447,6 +449,8 @@ int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 			goto out;
 		}
 	}
+	if (!take)
+		goto out;
 	bits_le(la + 1, at, n, true);
 	busy_mark(lbh, OCFSX_INODE_BODY_OFFSET + sizeof(*la), at, n);
 	le32_add_cpu(&la->la_used, n);
@@ -464,6 +468,25 @@ out:
 out_unlock:
 	ocfsx_unlock(&sbi->alloc_lock, OCFSX_LKM_EX);
 	return err;
+}
+
+int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
+			 u32 want, u64 *start, u32 *got)
+{
+	return window_alloc(h, sb, min, want, start, got, true);
+}
+
+/*
+ * -ENOSPC unless a data cluster can be allocated right now: lets an
+ * operation fail before its first change rather than half-way, where
+ * the journal would have to be aborted.
+ */
+int ocfsx_cluster_available(handle_t *h, struct super_block *sb)
+{
+	u64 start;
+	u32 got;
+
+	return window_alloc(h, sb, 1, 1, &start, &got, false);
 }
 
 /*
@@ -770,26 +793,28 @@ struct buffer_head *ocfsx_new_meta_block(handle_t *h, struct inode *inode,
  * write them with this transaction nor checkpoint an older copy over a
  * later owner (jbd2_journal_forget() takes our buffer reference). With
  * revoke, replay also skips logged copies, which matters when the next
- * owner is not journaled (file data); each block needs a revoke credit,
- * asked of the handle here.
+ * owner is not journaled (file data). Each revoke uses a revoke credit:
+ * those the handle reserved at its start (ocfsx_start_trans_revoke()),
+ * then an extend for the rest.
  */
 int ocfsx_forget_blocks(handle_t *h, struct super_block *sb, u64 blkno,
 			u64 count, bool revoke)
 {
+	u64 short_by = revoke && count > h->h_revoke_credits ?
+		       count - h->h_revoke_credits : 0;
 	int err = 0;
 
 	/*
-	 * A transaction too full for the revoke records still forgets: only
-	 * a crash before the old copies leave the log could then replay
-	 * them over the blocks' next owner.
+	 * Only a handle that reserved too little and finds the transaction
+	 * full gets here without credits: the blocks past its credits are
+	 * forgotten only (see "Not done yet" in docs/kernel-fs.md).
 	 */
-	if (revoke && count &&
-	    jbd2_journal_extend(h, 0, min_t(u64, count, INT_MAX)))
-		revoke = false;
+	if (short_by)
+		jbd2_journal_extend(h, 0, min_t(u64, short_by, INT_MAX));
 	for (; count && !err; blkno++, count--) {
 		struct buffer_head *bh = sb_find_get_block(sb, blkno);
 
-		if (revoke)
+		if (revoke && h->h_revoke_credits > 0)
 			err = jbd2_journal_revoke(h, blkno, bh);
 		else if (bh)
 			err = jbd2_journal_forget(h, bh);

@@ -145,16 +145,26 @@ static int ocfsx_writepages(struct address_space *mapping,
 	return mpage_writepages(mapping, wbc, ocfsx_get_block_unordered);
 }
 
-static int ocfsx_write_begin(struct file *file, struct address_space *mapping,
-			     loff_t pos, unsigned int len, struct page **pagep,
-			     void **fsdata)
+/*
+ * Direct I/O allocates block by block, each in its own handle: a block
+ * that gets ENOSPC is tried again after a commit. Writeback must not:
+ * it holds the page lock that the commit's data=ordered writeout takes.
+ */
+static int ocfsx_get_block_dio(struct inode *inode, sector_t iblock,
+			       struct buffer_head *bh, int create)
+{
+	return ocfsx_retry_enospc(inode->i_sb,
+				  ocfsx_get_block_unordered(inode, iblock, bh,
+							    create));
+}
+
+static int write_begin_once(struct address_space *mapping, loff_t pos,
+			    unsigned int len, struct page **pagep)
 {
 	struct inode *inode = mapping->host;
-	int tries = 0;
 	handle_t *h;
 	int err;
 
-again:
 	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
@@ -164,10 +174,16 @@ again:
 		ocfsx_commit_trans(h);
 		if (pos + len > inode->i_size)
 			truncate_pagecache(inode, inode->i_size);
-		if (ocfsx_retry_alloc(inode->i_sb, err, &tries))
-			goto again;
 	}
 	return err;
+}
+
+static int ocfsx_write_begin(struct file *file, struct address_space *mapping,
+			     loff_t pos, unsigned int len, struct page **pagep,
+			     void **fsdata)
+{
+	return ocfsx_retry_enospc(mapping->host->i_sb,
+				  write_begin_once(mapping, pos, len, pagep));
 }
 
 static int ocfsx_write_end(struct file *file, struct address_space *mapping,
@@ -197,7 +213,7 @@ static ssize_t ocfsx_direct_IO(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (iov_iter_rw(iter) == WRITE && ocfsx_io_gate(inode->i_sb))
 		return -EIO;
-	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_unordered);
+	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_dio);
 }
 
 static sector_t ocfsx_bmap(struct address_space *mapping, sector_t block)
@@ -231,35 +247,41 @@ const struct address_space_operations ocfsx_file_aops = {
 	.error_remove_page = generic_error_remove_page,
 };
 
+/* 0 with the page locked, or an errno with it unlocked. */
+static int page_mkwrite_once(struct vm_fault *vmf, struct inode *inode)
+{
+	handle_t *h;
+	int err;
+
+	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	err = block_page_mkwrite(vmf->vma, vmf, ocfsx_get_block_create);
+	/* The page's blocks may be newly mapped: data before the commit. */
+	if (!err && !OCFSX_SB(inode->i_sb)->opts.data_writeback &&
+	    jbd2_journal_inode_ranged_write(h, &OCFSX_I(inode)->jinode,
+					    page_offset(vmf->page), PAGE_SIZE)) {
+		unlock_page(vmf->page);
+		err = -EIO;
+	}
+	ocfsx_commit_trans(h);
+	return err;
+}
+
 static vm_fault_t ocfsx_page_mkwrite(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
-	vm_fault_t ret;
-	handle_t *h;
+	int err;
 
 	sb_start_pagefault(inode->i_sb);
 	file_update_time(vmf->vma->vm_file);
 	/* Inline pages are copies of the body: give the file blocks. */
-	if (ocfsx_inline_convert(inode)) {
-		sb_end_pagefault(inode->i_sb);
-		return VM_FAULT_SIGBUS;
-	}
-	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS);
-	if (IS_ERR(h)) {
-		sb_end_pagefault(inode->i_sb);
-		return VM_FAULT_SIGBUS;
-	}
-	ret = block_page_mkwrite(vmf->vma, vmf, ocfsx_get_block_create);
-	/* The page's blocks may be newly mapped: data before the commit. */
-	if (!ret && !OCFSX_SB(inode->i_sb)->opts.data_writeback &&
-	    jbd2_journal_inode_ranged_write(h, &OCFSX_I(inode)->jinode,
-					    page_offset(vmf->page), PAGE_SIZE)) {
-		unlock_page(vmf->page);
-		ret = -EIO;
-	}
-	ocfsx_commit_trans(h);
+	err = ocfsx_inline_convert(inode);
+	if (!err)
+		err = ocfsx_retry_enospc(inode->i_sb,
+					 page_mkwrite_once(vmf, inode));
 	sb_end_pagefault(inode->i_sb);
-	return block_page_mkwrite_return(ret);
+	return block_page_mkwrite_return(err);
 }
 
 static const struct vm_operations_struct ocfsx_vm_ops = {
@@ -509,7 +531,11 @@ void ocfsx_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	if (drop) {
-		h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS * 4);
+		/* A directory's blocks were journaled: each needs a revoke. */
+		h = ocfsx_start_trans_revoke(sb, OCFSX_WRITE_CREDITS * 4,
+					     S_ISDIR(inode->i_mode) ?
+					     (u64)oi->clusters << sbi->c2b_bits :
+					     0);
 		if (IS_ERR(h)) {
 			err = PTR_ERR(h);
 			goto clear;
@@ -741,5 +767,7 @@ static long ocfsx_fallocate(struct file *file, int mode, loff_t offset,
 		if (err || (mode & FALLOC_FL_PUNCH_HOLE))
 			return err;
 	}
-	return alloc_range(inode, offset, end, mode & FALLOC_FL_KEEP_SIZE);
+	/* Each run is its own transaction: a retry keeps what is mapped. */
+	return ocfsx_retry_enospc(sb, alloc_range(inode, offset, end,
+						  mode & FALLOC_FL_KEEP_SIZE));
 }

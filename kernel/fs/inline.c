@@ -209,7 +209,7 @@ out_page:
  * jbd2 ordered list whatever data= says, so the commit that makes the
  * inode point at the block only lands after the block holds the data.
  */
-int ocfsx_inline_convert(struct inode *inode)
+static int inline_convert_once(struct inode *inode)
 {
 	struct super_block *sb = inode->i_sb;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
@@ -295,6 +295,15 @@ out_page:
 		put_page(page);
 	}
 	return inline_end(inode, h, bh, err);
+}
+
+/*
+ * Every caller holds no handle (write, truncate, fallocate, page_mkwrite,
+ * O_DIRECT), so an ENOSPC, which comes before any change, is retried.
+ */
+int ocfsx_inline_convert(struct inode *inode)
+{
+	return ocfsx_retry_enospc(inode->i_sb, inline_convert_once(inode));
 }
 
 /*

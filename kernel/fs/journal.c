@@ -254,19 +254,39 @@ void ocfsx_journal_shutdown(struct super_block *sb)
 	set_journal_flags(sb, sbi->journal_inode, false, false);
 }
 
-handle_t *ocfsx_start_trans(struct super_block *sb, int credits)
+/*
+ * A handle that will free journaled blocks reserves their revoke records
+ * at its start: jbd2 then waits for a transaction with room for them,
+ * whereas a later extend fails when the running transaction is full. jbd2
+ * refuses (with a warning) a handle larger than a whole transaction, so
+ * the reservation is capped there; ocfsx_forget_blocks() extends for the
+ * rest.
+ */
+handle_t *ocfsx_start_trans_revoke(struct super_block *sb, int credits,
+				   u64 revokes)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	journal_t *j = sbi->journal;
+	u64 room;
 	int err;
 
 	err = ocfsx_io_gate(sb);
 	if (err)
 		return ERR_PTR(err);
-	if (sb_rdonly(sb))
+	if (sb_rdonly(sb) || !j)
 		return ERR_PTR(-EROFS);
-	if (!sbi->journal)
-		return ERR_PTR(-EROFS);
-	return jbd2_journal_start(sbi->journal, credits);
+	room = j->j_max_transaction_buffers > credits ?
+	       (u64)(j->j_max_transaction_buffers - credits) *
+	       j->j_revoke_records_per_block : 0;
+	revokes = min(revokes, room);
+	return jbd2__journal_start(j, credits, 0, (int)min_t(u64, revokes,
+							     INT_MAX),
+				   GFP_NOFS, 0, 0);
+}
+
+handle_t *ocfsx_start_trans(struct super_block *sb, int credits)
+{
+	return ocfsx_start_trans_revoke(sb, credits, 0);
 }
 
 int ocfsx_commit_trans(handle_t *handle)

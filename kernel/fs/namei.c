@@ -159,28 +159,42 @@ static struct buffer_head *read_dir_region(struct inode *dir, u64 lblk,
 	return bh;
 }
 
-bool ocfsx_dirent_insert(void *region, u32 len, const char *name, u32 nlen,
-			 u64 ino, u8 ft, u32 hash)
+/* Offset of the first record with room for a name of nlen, or -1. */
+static int dirent_room(void *region, u32 len, u32 nlen)
 {
 	u32 need = ocfsx_dir_rec_len(nlen), off = 0;
 
 	while (off < len) {
 		struct ocfsx_dir_entry *de = de_at(region, off);
-		u32 rl = le16_to_cpu(de->de_rec_len), used = de_used(de);
+		u32 rl = le16_to_cpu(de->de_rec_len);
 
-		if (rl - used >= need) {
-			if (!used) {
-				fill_de(de, name, nlen, ino, ft, hash, rl);
-			} else {
-				de->de_rec_len = cpu_to_le16(used);
-				fill_de(de_at(region, off + used), name, nlen,
-					ino, ft, hash, rl - used);
-			}
-			return true;
-		}
+		if (rl - de_used(de) >= need)
+			return off;
 		off += rl;
 	}
-	return false;
+	return -1;
+}
+
+bool ocfsx_dirent_insert(void *region, u32 len, const char *name, u32 nlen,
+			 u64 ino, u8 ft, u32 hash)
+{
+	int off = dirent_room(region, len, nlen);
+	struct ocfsx_dir_entry *de;
+	u32 rl, used;
+
+	if (off < 0)
+		return false;
+	de = de_at(region, off);
+	rl = le16_to_cpu(de->de_rec_len);
+	used = de_used(de);
+	if (!used) {
+		fill_de(de, name, nlen, ino, ft, hash, rl);
+	} else {
+		de->de_rec_len = cpu_to_le16(used);
+		fill_de(de_at(region, off + used), name, nlen, ino, ft, hash,
+			rl - used);
+	}
+	return true;
 }
 
 /* Finds name; returns its offset and the previous record's, or -1. */
@@ -651,6 +665,53 @@ fail:
 	return ERR_PTR(err);
 }
 
+/*
+ * Whether adding a name of nlen to dir may take a new cluster: not when
+ * an inline body or a dirent block of a directory without an index has
+ * room. An indexed directory may always need one (a full leaf).
+ */
+static bool dir_may_grow(struct inode *dir, u32 nlen)
+{
+	struct super_block *sb = dir->i_sb;
+	bool inl = OCFSX_I(dir)->body_format == OCFSX_BODY_INLINE;
+	u32 area = ocfsx_dirent_area(sb->s_blocksize);
+	u64 lblk, nblk = inl ? 1 : dir->i_size >> sb->s_blocksize_bits;
+	struct buffer_head *bh;
+	bool room = false;
+	void *region;
+	u32 len;
+
+	if (!inl && OCFSX_I(dir)->dx_root)
+		return true;
+	for (lblk = 0; lblk < nblk && !room; lblk++) {
+		bh = read_dir_region(dir, lblk, inl, &region, &len);
+		if (IS_ERR(bh))
+			return true;	/* add_entry reports it */
+		room = inl ? dirent_room(region, len, nlen) >= 0 :
+		       le16_to_cpu(((struct ocfsx_dir_trailer *)
+				    (bh->b_data + area))->dt_largest_free) >=
+		       ocfsx_dir_rec_len(nlen);
+		brelse(bh);
+	}
+	return !room;
+}
+
+/*
+ * Before the first change of a namespace operation (dir meta lock EX
+ * held): when it may need a new cluster, one must be available now.
+ * ENOSPC then comes while nothing is changed yet, so the operation ends
+ * cleanly and ocfsx_retry_enospc() can commit the journal (which makes
+ * space freed by uncommitted transactions usable) and run it again;
+ * half-way it would have to abort the journal.
+ */
+static int ns_space_check(handle_t *h, struct inode *dir, u32 nlen,
+			  bool cluster)
+{
+	if (!cluster && !dir_may_grow(dir, nlen))
+		return 0;
+	return ocfsx_cluster_available(h, dir->i_sb);
+}
+
 static int create_once(struct inode *dir, struct dentry *dentry,
 		       umode_t mode, dev_t rdev, const char *symname)
 {
@@ -679,7 +740,11 @@ static int create_once(struct inode *dir, struct dentry *dentry,
 		err = PTR_ERR(h);
 		goto out_unlock;
 	}
-	inode = new_inode_trans(h, dir, mode, rdev, symname, symlen);
+	/* A symlink too long for the inode body takes a cluster. */
+	err = ns_space_check(h, dir, dentry->d_name.len, symlen >
+			     ocfsx_body_size(sb, OCFSX_SB(sb)->inline_xattr));
+	inode = err ? ERR_PTR(err) :
+		new_inode_trans(h, dir, mode, rdev, symname, symlen);
 	if (IS_ERR(inode)) {
 		err = PTR_ERR(inode);
 		goto out_stop;
@@ -738,16 +803,11 @@ out_acl:
 	return err;
 }
 
-/* An ENOSPC that a journal commit can cure (freed space) is tried again. */
 static int create_common(struct inode *dir, struct dentry *dentry,
 			 umode_t mode, dev_t rdev, const char *symname)
 {
-	int tries = 0, err;
-
-	do {
-		err = create_once(dir, dentry, mode, rdev, symname);
-	} while (ocfsx_retry_alloc(dir->i_sb, err, &tries));
-	return err;
+	return ocfsx_retry_enospc(dir->i_sb,
+				  create_once(dir, dentry, mode, rdev, symname));
 }
 
 static int ocfsx_create(struct user_namespace *ns, struct inode *dir,
@@ -776,8 +836,8 @@ static int ocfsx_symlink(struct user_namespace *ns, struct inode *dir,
 	return create_common(dir, dentry, S_IFLNK | 0777, 0, symname);
 }
 
-static int ocfsx_link(struct dentry *old, struct inode *dir,
-		      struct dentry *dentry)
+static int link_once(struct dentry *old, struct inode *dir,
+		     struct dentry *dentry)
 {
 	struct inode *inode = d_inode(old);
 	handle_t *h;
@@ -791,6 +851,11 @@ static int ocfsx_link(struct dentry *old, struct inode *dir,
 	h = ocfsx_start_trans(dir->i_sb, OCFSX_NS_CREDITS);
 	if (IS_ERR(h)) {
 		err = PTR_ERR(h);
+		goto out;
+	}
+	err = ns_space_check(h, dir, dentry->d_name.len, false);
+	if (err) {
+		ocfsx_commit_trans(h);
 		goto out;
 	}
 	err = ocfsx_add_entry(h, dir, dentry->d_name.name, dentry->d_name.len,
@@ -810,6 +875,12 @@ static int ocfsx_link(struct dentry *old, struct inode *dir,
 out:
 	ocfsx_inode_unlock2(dir, inode, OCFSX_LKM_EX);
 	return err;
+}
+
+static int ocfsx_link(struct dentry *old, struct inode *dir,
+		      struct dentry *dentry)
+{
+	return ocfsx_retry_enospc(dir->i_sb, link_once(old, dir, dentry));
 }
 
 /* Orphan entries are named by the inode number in 16 hex digits (§15). */
@@ -935,9 +1006,9 @@ static int ocfsx_rmdir(struct inode *dir, struct dentry *dentry)
  * rename lock for cross-directory moves, so the directories cannot race;
  * the meta locks go on in blkno order.
  */
-static int ocfsx_rename(struct user_namespace *ns, struct inode *odir,
-			struct dentry *odent, struct inode *ndir,
-			struct dentry *ndent, unsigned int flags)
+static int rename_once(struct inode *odir, struct dentry *odent,
+		       struct inode *ndir, struct dentry *ndent,
+		       unsigned int flags)
 {
 	struct inode *old = d_inode(odent), *target = d_inode(ndent);
 	struct inode *locks[4] = { odir, ndir, old, target };
@@ -979,6 +1050,14 @@ static int ocfsx_rename(struct user_namespace *ns, struct inode *odir,
 	if (IS_ERR(h)) {
 		err = PTR_ERR(h);
 		goto out_unlock;
+	}
+	/* Only a new name takes room: exchange and replace retarget. */
+	if (!exchange && !target) {
+		err = ns_space_check(h, ndir, ndent->d_name.len, false);
+		if (err) {
+			ocfsx_commit_trans(h);
+			goto out_unlock;
+		}
 	}
 	if (exchange) {
 		err = change_entry(h, odir, odent->d_name.name, odent->d_name.len,
@@ -1054,6 +1133,14 @@ out_unlock:
 	for (i = n - 1; i >= 0; i--)
 		ocfsx_inode_unlock(sorted[i], OCFSX_LKM_EX);
 	return err;
+}
+
+static int ocfsx_rename(struct user_namespace *ns, struct inode *odir,
+			struct dentry *odent, struct inode *ndir,
+			struct dentry *ndent, unsigned int flags)
+{
+	return ocfsx_retry_enospc(odir->i_sb, rename_once(odir, odent, ndir,
+							  ndent, flags));
 }
 
 const struct inode_operations ocfsx_dir_iops = {

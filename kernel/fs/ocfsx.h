@@ -241,11 +241,26 @@ int ocfsx_inline_fallocate(struct inode *inode, int mode, loff_t offset,
 int ocfsx_journal_load(struct super_block *sb);
 void ocfsx_journal_shutdown(struct super_block *sb);
 handle_t *ocfsx_start_trans(struct super_block *sb, int credits);
+handle_t *ocfsx_start_trans_revoke(struct super_block *sb, int credits,
+				   u64 revokes);
 int ocfsx_commit_trans(handle_t *handle);
 void __ocfsx_abort_trans(struct super_block *sb, int err, const char *func);
 /* A failure left a transaction half applied: abort the journal, say where. */
 #define ocfsx_abort_trans(sb, err) __ocfsx_abort_trans(sb, err, __func__)
 bool ocfsx_retry_alloc(struct super_block *sb, int err, int *tries);
+/*
+ * Evaluates call (an int errno) and, when it failed with ENOSPC, commits
+ * the journal and evaluates it once more: the one shape of every
+ * allocating entry point, called with no handle held.
+ */
+#define ocfsx_retry_enospc(sb, call) ({					\
+	int __tries = 0, __err;						\
+									\
+	do {								\
+		__err = (call);						\
+	} while (ocfsx_retry_alloc((sb), __err, &__tries));		\
+	__err;								\
+})
 int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 			 bool create);
 int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
@@ -263,6 +278,7 @@ struct ocfsx_alloc_origin {
 };
 int ocfsx_alloc_clusters(handle_t *h, struct super_block *sb, u32 min,
 			 u32 want, u64 *start, u32 *got);
+int ocfsx_cluster_available(handle_t *h, struct super_block *sb);
 int ocfsx_forget_blocks(handle_t *h, struct super_block *sb, u64 blkno,
 			u64 count, bool revoke);
 int ocfsx_free_clusters(handle_t *h, struct super_block *sb, u64 start,

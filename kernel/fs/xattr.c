@@ -318,8 +318,7 @@ static int store_ents(handle_t *h, struct inode *inode, struct xset *x)
 	return ocfsx_journal_dirty(h, sb, x->ibh, OCFSX_BT_INODE);
 }
 
-/* Sets (value) or removes (NULL) (index, name), journaled. */
-int ocfsx_xattr_set_index(struct inode *inode, int index, const char *name,
+static int xattr_set_once(struct inode *inode, int index, const char *name,
 			  const void *value, size_t size, int flags)
 {
 	struct super_block *sb = inode->i_sb;
@@ -369,6 +368,18 @@ out:
 out_unlock:
 	ocfsx_inode_unlock(inode, OCFSX_LKM_EX);
 	return ret;
+}
+
+/*
+ * Sets (value) or removes (NULL) (index, name), journaled. A new xattr
+ * block fails with ENOSPC before anything changed, so it is retried.
+ */
+int ocfsx_xattr_set_index(struct inode *inode, int index, const char *name,
+			  const void *value, size_t size, int flags)
+{
+	return ocfsx_retry_enospc(inode->i_sb,
+				  xattr_set_once(inode, index, name, value,
+						 size, flags));
 }
 
 /*

@@ -11,6 +11,7 @@
  *   inline_io race FILE                    a child rewrites "abc" at 0 2000
  *                                          times while a MAP_SHARED store
  *                                          puts "XY" at 50 (FILE >= 52 bytes)
+ *   inline_io xattr FILE NAME LEN          setxattr(2) NAME to LEN 'v's
  *   inline_io dirgrow DIR N                reads 2 small batches of DIR,
  *                                          creates N files gNNN, reads on;
  *                                          prints "first F seen S dup D":
@@ -30,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static int die(const char *what)
@@ -151,6 +153,19 @@ static int cmd_falloc(const char *path, const char *mode, off_t off, off_t len)
 	if (fallocate(fd, m, off, len))
 		return die("fallocate");
 	return close(fd) ? die("close") : 0;
+}
+
+static int cmd_xattr(const char *path, const char *name, size_t len)
+{
+	char *v = malloc(len ? len : 1);
+
+	if (!v)
+		return die("malloc");
+	memset(v, 'v', len);
+	if (setxattr(path, name, v, len, 0))
+		return die("setxattr");
+	free(v);
+	return 0;
 }
 
 /* Names in DIR other than . and .., from a stream of their own. */
@@ -290,10 +305,12 @@ int main(int argc, char **argv)
 		return cmd_seek(argv[2], atoll(argv[3]));
 	if (!strcmp(cmd, "falloc") && argc == 6)
 		return cmd_falloc(argv[2], argv[3], atoll(argv[4]), atoll(argv[5]));
+	if (!strcmp(cmd, "xattr") && argc == 5)
+		return cmd_xattr(argv[2], argv[3], (size_t)atoll(argv[4]));
 	if (!strcmp(cmd, "race") && argc == 3)
 		return cmd_race(argv[2]);
 	if (!strcmp(cmd, "dirgrow") && argc == 4)
 		return cmd_dirgrow(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: inline_io pwrite|mmapwrite|mmapcat|dwrite|dcat|seek|falloc|race|dirgrow ... (see the source)\n");
+	fprintf(stderr, "usage: inline_io pwrite|mmapwrite|mmapcat|dwrite|dcat|seek|falloc|xattr|race|dirgrow ... (see the source)\n");
 	return 2;
 }
