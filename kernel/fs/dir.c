@@ -105,9 +105,9 @@ static int emit_region(struct inode *dir, struct dir_context *ctx,
 	return 0;
 }
 
-static int ocfsx_readdir(struct file *file, struct dir_context *ctx)
+/* Emits dir's entries from ctx->pos on; also for mount's orphan scan. */
+int ocfsx_dir_iterate(struct inode *dir, struct dir_context *ctx)
 {
-	struct inode *dir = file_inode(file);
 	struct super_block *sb = dir->i_sb;
 	u32 area = ocfsx_dirent_area(sb->s_blocksize);
 	struct buffer_head *bh;
@@ -154,6 +154,11 @@ static int ocfsx_readdir(struct file *file, struct dir_context *ctx)
 out:
 	ocfsx_inode_unlock(dir, OCFSX_LKM_PR);
 	return err;
+}
+
+static int ocfsx_readdir(struct file *file, struct dir_context *ctx)
+{
+	return ocfsx_dir_iterate(file_inode(file), ctx);
 }
 
 /* Searches one region for name; *ino = 0 if absent. */

@@ -645,29 +645,98 @@ static int drop_leaf(handle_t *h, struct inode *inode, struct ext_path *p)
 }
 
 /*
+ * Buffers a removal may still need after the next leaf: a tail insert
+ * (splits up the whole path), the restart's inode update and the caller's
+ * mark (an orphan entry: a directory insert).
+ */
+#define UNMAP_RESERVE		96
+#define UNMAP_CREDITS		192
+/*
+ * Leaves per transaction at most: a long unmap commits as it goes even on
+ * a big journal, so it never holds a large share of it (other writers wait
+ * for that commit) and a crash loses little of its progress.
+ */
+#define UNMAP_LEAVES		64
+
+/* Room for n more buffers beyond the reserve; false when jbd2 refuses. */
+static bool unmap_room(handle_t *h, int n)
+{
+	int want = n + UNMAP_RESERVE - jbd2_handle_buffer_credits(h);
+
+	return want <= 0 || jbd2_journal_extend(h, want, 0) == 0;
+}
+
+/*
+ * The running transaction is full: commit what was removed so far with an
+ * exact i_clusters (every leaf is consistent on its own), after the
+ * caller's mark (the orphan entry of a truncate), and go on in a fresh
+ * one. alloc_sem nests inside transactions (get_block starts one, then
+ * takes it), so it is not held while jbd2 may wait for a commit.
+ */
+static int unmap_restart(handle_t *h, struct inode *inode, u64 *freed,
+			 ocfsx_unmap_mark_t mark)
+{
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	int err;
+
+	oi->clusters -= min(oi->clusters, *freed);
+	*freed = 0;
+	up_write(&oi->alloc_sem);
+	err = mark ? mark(h, inode) : 0;
+	if (!err)
+		err = ocfsx_update_inode(h, inode);
+	if (!err)
+		err = jbd2_journal_restart(h, UNMAP_CREDITS);
+	down_write(&oi->alloc_sem);
+	return err;
+}
+
+/*
  * Unmaps logical clusters [start, end) and frees them, leaf by leaf from
  * the right; emptied extent blocks are freed. A record straddling both
- * ends keeps its head in place and its tail is inserted again.
+ * ends keeps its head in place and its tail is inserted again, in the
+ * same transaction. When the transaction fills up, it is committed
+ * between leaves (or between records of one leaf) and the removal goes on
+ * in the next one; a handle nested in another cannot be restarted and
+ * goes on as far as jbd2 lets it.
  */
 static int remove_range(handle_t *h, struct inode *inode, u32 start, u64 end,
-			u64 *freed)
+			ocfsx_unmap_mark_t mark)
 {
 	struct super_block *sb = inode->i_sb;
-	u64 cur = end, tail_pc = 0;
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	u64 cur = end, tail_pc = 0, freed = 0;
 	u32 tail_lc = 0, tail_len = 0;
+	u32 cpg = ocfsx_global_cpg(sb->s_blocksize);
+	bool may_restart = h->h_ref == 1;
 	u16 tail_flags = 0;
+	int depth = OCFSX_MAX_EXTENT_DEPTH;	/* only shrinks */
+	int leaves = 0;				/* in this transaction */
 	bool done = false;
 	int err = 0;
 
 	while (cur > start && !done && !err) {
 		struct ext_path p;
 		struct ext_node *leaf;
+		bool stopped = false, any = false;
 		u32 used, i;
 
+		/*
+		 * The leaf, and when it empties: its emptied ancestors and
+		 * their group descriptors, the left leaf's path.
+		 */
+		if (may_restart && (leaves >= UNMAP_LEAVES ||
+				    !unmap_room(h, 5 * depth + 8))) {
+			err = unmap_restart(h, inode, &freed, mark);
+			if (err)
+				break;
+			leaves = 0;
+		}
+		leaves++;
 		err = find_path(h, inode, cur - 1, &p);
 		if (err)
 			break;
-		jbd2_journal_extend(h, 4 * p.depth + 8, 0);
+		depth = p.depth;
 		leaf = &p.n[p.depth];
 		used = le16_to_cpu(leaf->eh->eh_used);
 		for (i = used; i > 0 && !err; i--) {
@@ -684,7 +753,13 @@ static int remove_range(handle_t *h, struct inode *inode, u32 start, u64 end,
 			}
 			if (ce <= cs)
 				continue;
-			jbd2_journal_extend(h, 4, 0);
+			/* Local-alloc window, bitmap inode, one group each. */
+			if (any && may_restart &&
+			    !unmap_room(h, 4 + div_u64(ce - cs, cpg) + 1)) {
+				cur = ce;	/* this record and left of it */
+				stopped = true;
+				break;
+			}
 			/* Directory blocks are journaled; the clusters may
 			 * come back as file data. */
 			if (S_ISDIR(inode->i_mode))
@@ -696,7 +771,8 @@ static int remove_range(handle_t *h, struct inode *inode, u32 start, u64 end,
 							  ce - cs);
 			if (err)
 				break;
-			*freed += ce - cs;
+			freed += ce - cs;
+			any = true;
 			if (cs == rs && ce == re) {		/* whole record */
 				memmove(r, r + 1, (used - i) * sizeof(*r));
 				memset(&leaf->recs[used - 1], 0, sizeof(*r));
@@ -720,38 +796,35 @@ static int remove_range(handle_t *h, struct inode *inode, u32 start, u64 end,
 		leaf->eh->eh_used = cpu_to_le16(used);
 		if (!err)
 			err = node_dirty(h, sb, leaf);
-		if (p.lo[p.depth] <= start)
-			done = true;
-		cur = p.lo[p.depth];
+		if (!stopped) {
+			if (p.lo[p.depth] <= start)
+				done = true;
+			cur = p.lo[p.depth];
+		}
 		if (!err && !used && p.depth > 0)
 			err = drop_leaf(h, inode, &p);
 		path_release(&p);
 	}
 	if (!err && tail_len)
 		err = insert_rec(h, inode, tail_lc, tail_pc, tail_len, tail_flags);
+	oi->clusters -= min(oi->clusters, freed);
 	return err;
 }
 
-/* Frees every cluster at or past logical cluster keep. */
-int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep)
+/*
+ * Frees every cluster at or past logical cluster keep. Between
+ * transactions mark (if any) runs first, in the transaction that commits.
+ */
+int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep,
+			  ocfsx_unmap_mark_t mark)
 {
-	u64 freed = 0;
-	int err;
-
-	err = remove_range(h, inode, keep, OCFSX_MAX_FILE_CLUSTERS, &freed);
-	OCFSX_I(inode)->clusters -= min(OCFSX_I(inode)->clusters, freed);
-	return err;
+	return remove_range(h, inode, keep, OCFSX_MAX_FILE_CLUSTERS, mark);
 }
 
 /* Removes logical clusters [start, end), freeing them, at any depth. */
 int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end)
 {
-	u64 freed = 0;
-	int err;
-
-	err = remove_range(h, inode, start, end, &freed);
-	OCFSX_I(inode)->clusters -= min(OCFSX_I(inode)->clusters, freed);
-	return err;
+	return remove_range(h, inode, start, end, NULL);
 }
 
 /*

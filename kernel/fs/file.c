@@ -419,18 +419,71 @@ const struct file_operations ocfsx_file_fops = {
 	.splice_write	= iter_file_splice_write,
 };
 
-/* Frees everything past new size; the inode is updated in the handle. */
+/*
+ * A truncate that outgrows one transaction: until it is done the inode
+ * sits in our orphan dir with TRUNCATE_PENDING, so that the next mount
+ * finishes it after a crash. An unlinked inode is an orphan already.
+ */
+static int mark_truncate_pending(handle_t *h, struct inode *inode)
+{
+	if (OCFSX_I(inode)->flags & OCFSX_IFL_ORPHANED)
+		return 0;
+	return ocfsx_orphan_add(h, inode, OCFSX_IFL_TRUNCATE_PENDING);
+}
+
+/*
+ * Frees everything past new size; the inode is updated in the handle,
+ * which may have been restarted on the way (see remove_range()).
+ */
 static int shrink_clusters(handle_t *h, struct inode *inode, loff_t size)
 {
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
 	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
 	u64 keep = (size + (1ULL << sbi->cbits) - 1) >> sbi->cbits;
 	int err;
 
-	if (OCFSX_I(inode)->body_format != OCFSX_BODY_EXTENTS)
+	if (oi->body_format != OCFSX_BODY_EXTENTS)
 		return 0;
-	down_write(&OCFSX_I(inode)->alloc_sem);
-	err = ocfsx_extent_truncate(h, inode, (u32)min_t(u64, keep, U32_MAX));
-	up_write(&OCFSX_I(inode)->alloc_sem);
+	down_write(&oi->alloc_sem);
+	err = ocfsx_extent_truncate(h, inode, (u32)min_t(u64, keep, U32_MAX),
+				    mark_truncate_pending);
+	up_write(&oi->alloc_sem);
+	if (!err && inode->i_nlink && (oi->flags & OCFSX_IFL_TRUNCATE_PENDING)) {
+		/* A directory delete and the inode; best effort like
+		 * remove_range's reserve, which normally covers it. */
+		jbd2_journal_extend(h, 16, 0);
+		err = ocfsx_orphan_clear(h, inode);
+	}
+	return err;
+}
+
+/*
+ * Mount found inode in our orphan dir with a truncate pending (a crash
+ * cut it short): free what lies past i_size and unpark it.
+ */
+int ocfsx_finish_truncate(struct inode *inode)
+{
+	handle_t *h;
+	int err;
+
+	inode_lock(inode);
+	err = ocfsx_inode_lock(inode, OCFSX_LKM_EX);
+	if (err)
+		goto out;
+	h = ocfsx_start_trans(inode->i_sb, OCFSX_WRITE_CREDITS * 4);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+	} else {
+		err = shrink_clusters(h, inode, i_size_read(inode));
+		if (!err && (OCFSX_I(inode)->flags & OCFSX_IFL_ORPHANED))
+			err = ocfsx_orphan_clear(h, inode);
+		if (err)
+			ocfsx_abort_trans(inode->i_sb, err);
+		ocfsx_commit_trans(h);
+	}
+	ocfsx_inode_unlock(inode, OCFSX_LKM_EX);
+out:
+	inode_unlock(inode);
 	return err;
 }
 
@@ -654,6 +707,12 @@ static int punch_range(struct file *file, loff_t offset, loff_t end)
 		return err;
 	inode_lock(inode);
 	inode_dio_wait(inode);
+	/*
+	 * Faults and reads take it shared to bring a page in: none can map
+	 * a cluster of the range again while the punch (which may commit
+	 * and drop alloc_sem between leaves) frees it.
+	 */
+	filemap_invalidate_lock(inode->i_mapping);
 	err = filemap_write_and_wait_range(inode->i_mapping, cs, ce - 1);
 	if (!err)
 		truncate_pagecache_range(inode, cs, ce - 1);
@@ -670,6 +729,7 @@ static int punch_range(struct file *file, loff_t offset, loff_t end)
 			err = end_unmap_trans(h, inode, err);
 		}
 	}
+	filemap_invalidate_unlock(inode->i_mapping);
 	inode_unlock(inode);
 	return err;
 }

@@ -889,12 +889,36 @@ static void orphan_name(char *buf, u64 ino)
 	snprintf(buf, OCFSX_ORPHAN_NAME_LEN + 1, "%016llx", ino);
 }
 
-/* The last link is gone: park the inode in our orphan dir until evict. */
-static int orphan_add(handle_t *h, struct inode *inode)
+/* The orphan fields the in-memory inode does not carry, then the rest. */
+static int set_orphan_fields(handle_t *h, struct inode *inode, u16 slot,
+			     u64 dtime)
+{
+	struct buffer_head *bh = ocfsx_read_inode_bh(inode);
+	int err;
+
+	if (IS_ERR(bh))
+		return PTR_ERR(bh);
+	err = ocfsx_journal_access(h, bh, false);
+	if (!err) {
+		struct ocfsx_inode *di = (void *)bh->b_data;
+
+		di->i_orphan_slot = cpu_to_le16(slot);
+		di->i_dtime = cpu_to_le64(dtime);
+		err = ocfsx_journal_dirty(h, inode->i_sb, bh, OCFSX_BT_INODE);
+	}
+	brelse(bh);
+	return err ? err : ocfsx_update_inode(h, inode);
+}
+
+/*
+ * Parks the inode in our orphan dir: its last link is gone (freed at
+ * evict), or with OCFSX_IFL_TRUNCATE_PENDING a truncate spans several
+ * transactions (finished by the next mount after a crash).
+ */
+int ocfsx_orphan_add(handle_t *h, struct inode *inode, u32 flags)
 {
 	struct ocfsx_sb_info *sbi = OCFSX_SB(inode->i_sb);
 	char name[OCFSX_ORPHAN_NAME_LEN + 1];
-	struct buffer_head *bh;
 	int err;
 
 	orphan_name(name, inode->i_ino);
@@ -906,20 +930,8 @@ static int orphan_add(handle_t *h, struct inode *inode)
 	ocfsx_inode_unlock(sbi->orphan_dir, OCFSX_LKM_EX);
 	if (err)
 		return err;
-	OCFSX_I(inode)->flags |= OCFSX_IFL_ORPHANED;
-	bh = ocfsx_read_inode_bh(inode);
-	if (IS_ERR(bh))
-		return PTR_ERR(bh);
-	err = ocfsx_journal_access(h, bh, false);
-	if (!err) {
-		struct ocfsx_inode *di = (void *)bh->b_data;
-
-		di->i_orphan_slot = cpu_to_le16(sbi->slot);
-		di->i_dtime = cpu_to_le64(ktime_get_real_seconds());
-		err = ocfsx_journal_dirty(h, inode->i_sb, bh, OCFSX_BT_INODE);
-	}
-	brelse(bh);
-	return err ? err : ocfsx_update_inode(h, inode);
+	OCFSX_I(inode)->flags |= OCFSX_IFL_ORPHANED | flags;
+	return set_orphan_fields(h, inode, sbi->slot, ktime_get_real_seconds());
 }
 
 int ocfsx_orphan_del(handle_t *h, struct inode *inode)
@@ -938,6 +950,92 @@ int ocfsx_orphan_del(handle_t *h, struct inode *inode)
 	return err;
 }
 
+/* A linked orphan is done (its pending truncate finished): unpark it. */
+int ocfsx_orphan_clear(handle_t *h, struct inode *inode)
+{
+	int err = ocfsx_orphan_del(h, inode);
+
+	if (err)
+		return err;
+	OCFSX_I(inode)->flags &= ~(OCFSX_IFL_ORPHANED |
+				   OCFSX_IFL_TRUNCATE_PENDING);
+	return set_orphan_fields(h, inode, OCFSX_SLOT_NONE, 0);
+}
+
+struct orphan_scan {
+	struct dir_context ctx;
+	u64 *inos;
+	unsigned int n, cap;
+	int err;
+};
+
+static bool note_orphan(struct dir_context *ctx, const char *name, int len,
+			loff_t pos, u64 ino, unsigned int type)
+{
+	struct orphan_scan *os = container_of(ctx, struct orphan_scan, ctx);
+	u64 *more;
+
+	if (len != OCFSX_ORPHAN_NAME_LEN)
+		return true;		/* . and .. */
+	if (os->n == os->cap) {
+		more = krealloc_array(os->inos, os->cap ? 2 * os->cap : 16,
+				      sizeof(*more), GFP_KERNEL);
+		if (!more) {
+			os->err = -ENOMEM;
+			return false;
+		}
+		os->inos = more;
+		os->cap = os->cap ? 2 * os->cap : 16;
+	}
+	os->inos[os->n++] = ino;
+	return true;
+}
+
+/*
+ * Mount: what a crash left in our orphan dir. Unlinked inodes are freed
+ * (their last iput evicts them), truncates it cut short are finished.
+ * The names are collected first, since both delete their own entry.
+ * Whatever fails is left to fsck.ocfsx, with one line.
+ */
+void ocfsx_orphan_recover(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	struct orphan_scan os = { .ctx.actor = note_orphan };
+	unsigned int i, freed = 0, finished = 0;
+	int err;
+
+	if (sb_rdonly(sb) || !sbi->journal)
+		return;
+	err = ocfsx_dir_iterate(sbi->orphan_dir, &os.ctx) ?: os.err;
+	for (i = 0; !err && i < os.n; i++) {
+		struct inode *inode = ocfsx_iget(sb, os.inos[i]);
+		struct ocfsx_inode_info *oi;
+
+		if (IS_ERR(inode)) {
+			err = PTR_ERR(inode);
+			break;
+		}
+		oi = OCFSX_I(inode);
+		if (!(oi->flags & OCFSX_IFL_ORPHANED)) {
+			pr_warn("%s: inode %lu is in the orphan directory of slot %d but not marked orphaned; leaving it for fsck.ocfsx\n",
+				sb->s_id, inode->i_ino, sbi->slot);
+		} else if (!inode->i_nlink) {
+			freed++;	/* iput() below evicts it */
+		} else {
+			err = ocfsx_finish_truncate(inode);
+			finished += !err;
+		}
+		iput(inode);
+	}
+	kfree(os.inos);
+	if (err)
+		pr_err("%s: processing the orphans of slot %d failed (error %d): fsck.ocfsx will finish them\n",
+		       sb->s_id, sbi->slot, err);
+	else if (os.n)
+		pr_info("%s: slot %d: %u orphans freed, %u cut-short truncates finished\n",
+			sb->s_id, sbi->slot, freed, finished);
+}
+
 /* Drops one link of inode (and of dir for a directory), in handle h. */
 static int drop_link(handle_t *h, struct inode *dir, struct inode *inode)
 {
@@ -954,7 +1052,7 @@ static int drop_link(handle_t *h, struct inode *dir, struct inode *inode)
 		drop_nlink(inode);
 	}
 	if (inode->i_nlink == 0)
-		return orphan_add(h, inode);
+		return ocfsx_orphan_add(h, inode, 0);
 	return ocfsx_update_inode(h, inode);
 }
 

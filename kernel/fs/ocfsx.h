@@ -161,7 +161,10 @@ int ocfsx_extent_map(struct inode *inode, u32 lcluster, struct ocfsx_map *m);
 int ocfsx_bmap_block(struct inode *inode, u64 lblock, u64 *pblock);
 int ocfsx_extent_insert(handle_t *h, struct inode *inode, u32 lc, u64 pc,
 			u32 len, u16 flags);
-int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep);
+/* Runs in the transaction a long unmap commits before it goes on. */
+typedef int (*ocfsx_unmap_mark_t)(handle_t *h, struct inode *inode);
+int ocfsx_extent_truncate(handle_t *h, struct inode *inode, u32 keep,
+			  ocfsx_unmap_mark_t mark);
 int ocfsx_extent_punch(handle_t *h, struct inode *inode, u32 start, u32 end);
 int ocfsx_extent_mark_written(handle_t *h, struct inode *inode, u32 lc,
 			      u32 len);
@@ -187,6 +190,7 @@ int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
 int ocfsx_setattr(struct user_namespace *ns, struct dentry *dentry,
 		  struct iattr *attr);
 void ocfsx_evict_inode(struct inode *inode);
+int ocfsx_finish_truncate(struct inode *inode);
 int ocfsx_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 extern const struct address_space_operations ocfsx_file_aops;
 
@@ -197,7 +201,10 @@ int ocfsx_add_entry(handle_t *h, struct inode *dir, const char *name,
 		    u32 nlen, u64 ino, umode_t mode);
 int ocfsx_delete_entry(handle_t *h, struct inode *dir, const char *name,
 		       u32 nlen);
+int ocfsx_orphan_add(handle_t *h, struct inode *inode, u32 flags);
 int ocfsx_orphan_del(handle_t *h, struct inode *inode);
+int ocfsx_orphan_clear(handle_t *h, struct inode *inode);
+void ocfsx_orphan_recover(struct super_block *sb);
 int ocfsx_dirents_check(struct inode *dir, void *region, u32 len, u64 blkno);
 bool ocfsx_dirent_insert(void *region, u32 len, const char *name, u32 nlen,
 			 u64 ino, u8 ft, u32 hash);
@@ -213,6 +220,7 @@ struct dentry *ocfsx_lookup(struct inode *dir, struct dentry *dentry,
 			    unsigned int flags);
 extern const struct file_operations ocfsx_dir_fops;
 struct buffer_head *ocfsx_read_dir_block(struct inode *dir, u64 lblk);
+int ocfsx_dir_iterate(struct inode *dir, struct dir_context *ctx);
 int ocfsx_dir_lookup_ino(struct inode *dir, const char *name,
 			 unsigned int len, u64 *ino);
 int ocfsx_dir_find_in_block(struct inode *dir, u64 pblk, const char *name,

@@ -1073,6 +1073,7 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 		err = -ENOMEM;
 		goto fail;
 	}
+	ocfsx_orphan_recover(sb);
 	pr_info("%s: mounted (node %d, slot %d, %u-byte blocks, %u-byte clusters)\n",
 		sb->s_id, sbi->node, sbi->slot, 1U << sbi->bbits,
 		1U << sbi->cbits);

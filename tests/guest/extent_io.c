@@ -10,6 +10,9 @@
  *       writes COUNT units of UNIT bytes at every other unit (0, 2, 4, ...),
  *       each filled with a pattern of its index, so a file system gives the
  *       file COUNT separate extents; run on tmpfs it makes the reference.
+ *   extent_io ffrag FILE UNIT COUNT
+ *       the same layout with fallocate (unwritten, size extended): many
+ *       extents quickly, with no data to write.
  *
  * Exits 0 on success; on failure prints what failed with errno's text.
  */
@@ -132,6 +135,26 @@ static int do_frag(int argc, char **argv)
 	return close(fd) ? die("close") : 0;
 }
 
+static int do_ffrag(int argc, char **argv)
+{
+	long long unit, count, i;
+	int fd;
+
+	if (argc != 5)
+		return fprintf(stderr, "usage: extent_io ffrag FILE UNIT COUNT\n"), 2;
+	unit = num(argv[3]);
+	count = num(argv[4]);
+	fd = open(argv[2], O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		return die("open");
+	for (i = 0; i < count; i++)
+		if (fallocate(fd, 0, 2 * i * unit, unit))
+			return die("fallocate");
+	if (fsync(fd))
+		return die("fsync");
+	return close(fd) ? die("close") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "falloc"))
@@ -140,6 +163,8 @@ int main(int argc, char **argv)
 		return do_write(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "frag"))
 		return do_frag(argc, argv);
-	fprintf(stderr, "usage: extent_io falloc|write|frag ...\n");
+	if (argc >= 2 && !strcmp(argv[1], "ffrag"))
+		return do_ffrag(argc, argv);
+	fprintf(stderr, "usage: extent_io falloc|write|frag|ffrag ...\n");
 	return 2;
 }

@@ -370,6 +370,38 @@ TEST_CASE("fsck: orphan left behind by a crash", "[fsck][repair]") {
   CHECK_FALSE(Le32(in->raw().i_flags) & OCFSX_IFL_VALID);
 }
 
+// The kernel parks a truncate that spans several transactions this way; a
+// crash before it finishes leaves the clusters past i_size mapped.
+TEST_CASE("fsck: truncate cut short by a crash", "[fsck][repair]") {
+  Image img(64ULL << 20);
+  uint64_t file, od;
+  {
+    Editor ed(img.path());
+    od = *ed.vol().SystemFile("orphan_dir:0000");
+    file = ed.CreateFile(ed.root(), "shrinking", 3);
+    ed.Link(od, Hex16(file), file, OCFSX_FT_REG);
+    Inode in = ed.Read(file);
+    in.raw().i_flags = Le32(OCFSX_IFL_VALID | OCFSX_IFL_ORPHANED | OCFSX_IFL_TRUNCATE_PENDING);
+    in.raw().i_orphan_slot = 0;
+    in.raw().i_dtime = Le64(12345);
+    in.raw().i_size = Le64(ed.cs() + 1);  // two clusters stay
+    ed.Write(in);
+  }
+  ExpectRepaired(img.path(), "inode " + std::to_string(file) + " is an orphan of slot 0 with a pending truncate; finishing it");
+  auto v = Volume::Open(img.path());
+  REQUIRE(v.ok());
+  CHECK_FALSE((*v)->Lookup(od, Hex16(file)).ok());
+  auto in = (*v)->ReadInode(file);
+  REQUIRE(in.ok());
+  CHECK(Le32(in->raw().i_flags) == OCFSX_IFL_VALID);
+  CHECK(Le16(in->raw().i_orphan_slot) == OCFSX_SLOT_NONE);
+  CHECK(Le64(in->raw().i_clusters) == 2);
+  auto ex = CollectExtents((*v)->io(), *in);
+  REQUIRE(ex.ok());
+  REQUIRE(ex->size() == 1);
+  CHECK(Le32((*ex)[0].ex_clusters) == 2);
+}
+
 TEST_CASE("fsck: dirty journal is replayed", "[fsck][repair][journal]") {
   Image img(64ULL << 20);
   uint64_t lf;
