@@ -10,6 +10,16 @@
  *       writes COUNT units of UNIT bytes at every other unit (0, 2, 4, ...),
  *       each filled with a pattern of its index, so a file system gives the
  *       file COUNT separate extents; run on tmpfs it makes the reference.
+ *   extent_io holes FILE UNIT COUNT BYTE direct|sparse|range|fsync
+ *       writes COUNT units of BYTE at every other unit, leaving holes:
+ *       direct: O_DIRECT, each write past EOF (direct I/O allocates);
+ *       sparse: the file is first truncated to 2 * COUNT * UNIT, then
+ *       O_DIRECT writes land in holes inside i_size;
+ *       range: buffered, each unit pushed out with sync_file_range;
+ *       fsync: buffered, fsync after each unit.
+ *   extent_io fill FILE BYTE
+ *       writes 1 MiB units of BYTE until the file system is full (ENOSPC
+ *       is success), then fsyncs.
  *
  * Exits 0 on success; on failure prints what failed with errno's text.
  */
@@ -132,6 +142,71 @@ static int do_frag(int argc, char **argv)
 	return close(fd) ? die("close") : 0;
 }
 
+static int do_holes(int argc, char **argv)
+{
+	long long unit, count, i;
+	const char *how;
+	char *buf;
+	int fd, flags = O_RDWR | O_CREAT | O_TRUNC;
+
+	if (argc != 7)
+		return fprintf(stderr, "usage: extent_io holes FILE UNIT COUNT BYTE HOW\n"), 2;
+	unit = num(argv[3]);
+	count = num(argv[4]);
+	how = argv[6];
+	if (!strcmp(how, "direct") || !strcmp(how, "sparse"))
+		flags |= O_DIRECT;
+	if (posix_memalign((void **)&buf, 4096, unit))
+		return die("posix_memalign");
+	memset(buf, (int)num(argv[5]), unit);
+	fd = open(argv[2], flags, 0644);
+	if (fd < 0)
+		return die("open");
+	if (!strcmp(how, "sparse") && ftruncate(fd, 2 * count * unit))
+		return die("ftruncate");
+	for (i = 0; i < count; i++) {
+		if (pwrite(fd, buf, unit, 2 * i * unit) != unit)
+			return die("pwrite");
+		if (!strcmp(how, "range") &&
+		    sync_file_range(fd, 2 * i * unit, unit,
+				    SYNC_FILE_RANGE_WRITE |
+				    SYNC_FILE_RANGE_WAIT_AFTER))
+			return die("sync_file_range");
+		if (!strcmp(how, "fsync") && fsync(fd))
+			return die("fsync");
+	}
+	free(buf);
+	return close(fd) ? die("close") : 0;
+}
+
+static int do_fill(int argc, char **argv)
+{
+	const long long unit = 1 << 20;
+	long long total = 0;
+	ssize_t n;
+	char *buf;
+	int fd;
+
+	if (argc != 4)
+		return fprintf(stderr, "usage: extent_io fill FILE BYTE\n"), 2;
+	buf = malloc(unit);
+	if (!buf)
+		return die("malloc");
+	memset(buf, (int)num(argv[3]), unit);
+	fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return die("open");
+	while ((n = write(fd, buf, unit)) > 0)
+		total += n;
+	if (n < 0 && errno != ENOSPC)
+		return die("write");
+	if (fsync(fd))
+		return die("fsync");
+	printf("extent_io: filled %lld MiB\n", total >> 20);
+	free(buf);
+	return close(fd) ? die("close") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "falloc"))
@@ -140,6 +215,10 @@ int main(int argc, char **argv)
 		return do_write(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "frag"))
 		return do_frag(argc, argv);
-	fprintf(stderr, "usage: extent_io falloc|write|frag ...\n");
+	if (argc >= 2 && !strcmp(argv[1], "holes"))
+		return do_holes(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "fill"))
+		return do_fill(argc, argv);
+	fprintf(stderr, "usage: extent_io falloc|write|frag|holes|fill ...\n");
 	return 2;
 }

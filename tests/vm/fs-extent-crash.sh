@@ -5,6 +5,14 @@
 # replay every byte of the file must be 0 (still unwritten, or converted with its data) or 'Z': a
 # conversion that committed before its data would show 0xAA. The clusters
 # synced before the cut must hold 'Z', and fsck.ocfsx -fn must be clean.
+# In the same boot, before the cut, a file filled the free space with 0xC3
+# and was deleted; then writers allocate into holes of new files while the
+# plug is pulled: O_DIRECT appends with gaps (direct I/O allocates past
+# EOF), O_DIRECT into a sparse file (holes inside i_size), buffered with
+# sync_file_range, buffered with fsync. After the replay each file is
+# extended to its full span (so clusters mapped past EOF show too) and must
+# hold only its own byte and zeros: a cluster mapped before its data
+# reached the disk would show 0xC3.
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
@@ -14,10 +22,15 @@ MNT=/mnt/ocfsx
 DEV=$OCFSX_DISK
 U=4096
 N=2048	# clusters in the file (8 MiB)
+# Hole writers: file, byte, its code, unit, count, how (extent_io holes).
+HOLES="d D 0x44 1048576 48 direct
+s S 0x53 65536 256 sparse
+r R 0x52 65536 256 range
+y F 0x46 65536 128 fsync"
 
 if [ "$OCFSX_NODE" = 2 ]; then
 	barrier writing
-	sleep 4
+	sleep $((3 + $(od -An -N1 -tu1 /dev/urandom) % 4))
 	check "power node 1 off in the middle of the writes" hostctl kill 1
 	check "boot node 1 again" hostctl start 1
 	barrier checked
@@ -42,6 +55,15 @@ if [ "$OCFSX_BOOT" = 1 ]; then
 	sync
 	check "mount with commit=1" mount -t ocfsx -o commit=1 "$DEV" "$MNT"
 	check "first 16 clusters, synced" extent_io write "$MNT/f" 0 $((16 * U)) 0x5a buffered
+	check "fill the free space with 0xC3" extent_io fill "$MNT/fill" 0xc3
+	check "delete the filler" rm "$MNT/fill"
+	sync
+	while read -r name byte code unit count how; do
+		extent_io holes "$MNT/$name" "$unit" "$count" "$code" "$how" &
+	done <<EOF
+$HOLES
+EOF
+	sleep 1
 	barrier writing
 	i=16
 	while [ $i -lt $N ]; do
@@ -57,6 +79,15 @@ check "size kept" [ "$(stat -c %s "$MNT/f")" = $((N * U)) ]
 check "synced clusters hold Z" [ "$(head -c $((16 * U)) "$MNT/f" | tr -d Z | wc -c)" = 0 ]
 check "no byte other than 0 and Z (no stale 0xAA)" [ "$(tr -d 'Z\000' <"$MNT/f" | wc -c)" = 0 ]
 echo "clusters with Z after the cut: $(($(tr -d '\000' <"$MNT/f" | wc -c) / U))"
+while read -r name byte code unit count how; do
+	check "$how file $name exists" [ -f "$MNT/$name" ]
+	check "extend $name to its span" truncate -s $((2 * count * unit)) "$MNT/$name"
+	check "$name ($how): no byte other than 0 and $byte (no stale 0xC3)" \
+		[ "$(tr -d "$byte\000" <"$MNT/$name" | wc -c)" = 0 ]
+	echo "$name ($how): $(($(tr -d '\000' <"$MNT/$name" | wc -c) / unit)) units written before the cut"
+done <<EOF
+$HOLES
+EOF
 check "umount" umount "$MNT"
 check "fsck.ocfsx -fn clean after the power cut" fsck.ocfsx -fn "$DEV"
 check "o2cbx offline" o2cbx offline "$CL"
