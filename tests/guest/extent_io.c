@@ -17,6 +17,12 @@
  *       O_DIRECT writes land in holes inside i_size;
  *       range: buffered, each unit pushed out with sync_file_range;
  *       fsync: buffered, fsync after each unit.
+ *   extent_io stall FILE BYTE
+ *       one O_DIRECT write of 2 MiB at offset 0 whose last 512 KiB of
+ *       source buffer are a userfaultfd region answered only after 60 s (the first fault):
+ *       direct I/O maps the first blocks, then waits in the page fault
+ *       with their data not yet sent, long enough for a journal commit
+ *       and a power cut. Fills the region with BYTE when it answers.
  *   extent_io fill FILE BYTE
  *       writes 1 MiB units of BYTE until the file system is full (ENOSPC
  *       is success), then fsyncs.
@@ -26,6 +32,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +190,74 @@ static int do_holes(int argc, char **argv)
 	return close(fd) ? die("close") : 0;
 }
 
+struct stall {
+	int uffd;
+	char *page;	/* the bytes every faulting page gets */
+};
+
+static void *stall_answer(void *arg)
+{
+	struct stall *st = arg;
+	struct uffd_msg msg;
+	struct uffdio_copy copy;
+	struct pollfd pfd = { .fd = st->uffd, .events = POLLIN };
+	int waited = 0;
+
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0 ||
+		    read(st->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		if (!waited++)
+			sleep(60);
+		copy.dst = msg.arg.pagefault.address & ~4095ULL;
+		copy.src = (unsigned long)st->page;
+		copy.len = 4096;
+		copy.mode = 0;
+		ioctl(st->uffd, UFFDIO_COPY, &copy);
+	}
+	return NULL;
+}
+
+static int do_stall(int argc, char **argv)
+{
+	const size_t len = 2 << 20, slow = 512 << 10;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct stall st;
+	pthread_t thr;
+	char *buf;
+	int fd;
+
+	if (argc != 4)
+		return fprintf(stderr, "usage: extent_io stall FILE BYTE\n"), 2;
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || posix_memalign((void **)&st.page, 4096, 4096))
+		return die("mmap");
+	memset(buf, (int)num(argv[3]), len - slow);
+	memset(st.page, (int)num(argv[3]), 4096);
+	st.uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (st.uffd < 0)
+		return die("userfaultfd");
+	if (ioctl(st.uffd, UFFDIO_API, &api))
+		return die("UFFDIO_API");
+	reg.range.start = (unsigned long)buf + len - slow;
+	reg.range.len = slow;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(st.uffd, UFFDIO_REGISTER, &reg))
+		return die("UFFDIO_REGISTER");
+	if (pthread_create(&thr, NULL, stall_answer, &st))
+		return die("pthread_create");
+	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0644);
+	if (fd < 0)
+		return die("open");
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len)
+		return die("pwrite");
+	return close(fd) ? die("close") : 0;
+}
+
 static int do_fill(int argc, char **argv)
 {
 	const long long unit = 1 << 20;
@@ -217,8 +296,10 @@ int main(int argc, char **argv)
 		return do_frag(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "holes"))
 		return do_holes(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "stall"))
+		return do_stall(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "fill"))
 		return do_fill(argc, argv);
-	fprintf(stderr, "usage: extent_io falloc|write|frag|holes|fill ...\n");
+	fprintf(stderr, "usage: extent_io falloc|write|frag|holes|stall|fill ...\n");
 	return 2;
 }

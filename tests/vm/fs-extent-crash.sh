@@ -9,7 +9,10 @@
 # and was deleted; then writers allocate into holes of new files while the
 # plug is pulled: O_DIRECT appends with gaps (direct I/O allocates past
 # EOF), O_DIRECT into a sparse file (holes inside i_size), buffered with
-# sync_file_range, buffered with fsync. After the replay each file is
+# sync_file_range, buffered with fsync, and one 2 MiB O_DIRECT write whose
+# source buffer stalls in a userfaultfd page fault after 1.5 MiB (its first
+# blocks are mapped, their data not sent, for seconds: the commits and the
+# cut happen there). After the replay each file is
 # extended to its full span (so clusters mapped past EOF show too) and must
 # hold only its own byte and zeros: a cluster mapped before its data
 # reached the disk would show 0xC3.
@@ -26,7 +29,8 @@ N=2048	# clusters in the file (8 MiB)
 HOLES="d D 0x44 1048576 48 direct
 s S 0x53 65536 256 sparse
 r R 0x52 65536 256 range
-y F 0x46 65536 128 fsync"
+y F 0x46 65536 128 fsync
+t T 0x54 1048576 1 stall"
 
 if [ "$OCFSX_NODE" = 2 ]; then
 	barrier writing
@@ -59,7 +63,11 @@ if [ "$OCFSX_BOOT" = 1 ]; then
 	check "delete the filler" rm "$MNT/fill"
 	sync
 	while read -r name byte code unit count how; do
-		extent_io holes "$MNT/$name" "$unit" "$count" "$code" "$how" &
+		if [ "$how" = stall ]; then
+			extent_io stall "$MNT/$name" "$code" &
+		else
+			extent_io holes "$MNT/$name" "$unit" "$count" "$code" "$how" &
+		fi
 	done <<EOF
 $HOLES
 EOF
@@ -81,6 +89,8 @@ check "no byte other than 0 and Z (no stale 0xAA)" [ "$(tr -d 'Z\000' <"$MNT/f" 
 echo "clusters with Z after the cut: $(($(tr -d '\000' <"$MNT/f" | wc -c) / U))"
 while read -r name byte code unit count how; do
 	check "$how file $name exists" [ -f "$MNT/$name" ]
+	[ "$how" != stall ] ||
+		check "the stalled write never completed" [ "$(stat -c %s "$MNT/$name")" = 0 ]
 	check "extend $name to its span" truncate -s $((2 * count * unit)) "$MNT/$name"
 	check "$name ($how): no byte other than 0 and $byte (no stale 0xC3)" \
 		[ "$(tr -d "$byte\000" <"$MNT/$name" | wc -c)" = 0 ]
@@ -89,6 +99,10 @@ done <<EOF
 $HOLES
 EOF
 check "umount" umount "$MNT"
+debugfs.ocfsx -R "stat /t" "$DEV" | awk '/^    [0-9]/ { print $2, $3, $4 }' >/tmp/recs
+cat /tmp/recs
+check "t: the stalled write's clusters are mapped, unwritten" \
+	[ "$(awk '$3 == "unwritten" { n += $2 } END { print n + 0 }' /tmp/recs)" -gt 0 ]
 check "fsck.ocfsx -fn clean after the power cut" fsck.ocfsx -fn "$DEV"
 check "o2cbx offline" o2cbx offline "$CL"
 barrier checked
