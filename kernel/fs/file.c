@@ -23,21 +23,31 @@
 #define OCFSX_WRITE_CREDITS	48
 
 /*
- * Allocating get_block: needs a running handle, or starts its own. A hole
- * gets a new cluster; a cluster of an unwritten extent is marked written.
- * zero_unwritten: the data reaches the disk outside data=ordered (direct
- * I/O, writeback), so the cluster is zeroed before its conversion can
- * commit, and a crash never exposes what the disk held before. Clusters
- * larger than a block are always zeroed: only one block of them is
- * written here.
+ * How an allocating get_block makes sure a crash never exposes what a new
+ * or unwritten cluster held before (another file's deleted data):
+ * ORDERED: the caller puts the data on the handle's data=ordered list, so
+ *	the commit that maps the cluster waits for the data.
+ * ZERO: writeback, whose data bypasses data=ordered: the cluster is
+ *	zeroed before the mapping can commit.
+ * DIO: direct I/O: a hole gets an UNWRITTEN cluster and an unwritten one
+ *	stays so; dio_end_io() converts them once the data is on disk.
+ */
+enum alloc_mode { ALLOC_ORDERED, ALLOC_ZERO, ALLOC_DIO };
+
+/*
+ * Allocating get_block: needs a running handle, or starts its own.
+ * Clusters larger than a block are zeroed (but for DIO, see
+ * dio_convert()): only one block of them is written here, and the rest
+ * must not show stale bytes once the cluster reads as written.
  */
 static int get_block_alloc(struct inode *inode, sector_t iblock,
-			   struct buffer_head *bh, bool zero_unwritten)
+			   struct buffer_head *bh, enum alloc_mode mode)
 {
 	struct super_block *sb = inode->i_sb;
 	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
 	struct ocfsx_inode_info *oi = OCFSX_I(inode);
 	unsigned int c2b = sbi->c2b_bits;
+	bool zero = mode != ALLOC_DIO && (c2b || mode == ALLOC_ZERO);
 	u64 lc = (u64)iblock >> c2b, pc;
 	handle_t *h, *own = NULL;
 	struct ocfsx_map m;
@@ -61,22 +71,23 @@ static int get_block_alloc(struct inode *inode, sector_t iblock,
 	if (err)
 		goto out;
 	if (m.pcluster && (m.flags & OCFSX_EXT_UNWRITTEN)) {
-		if (c2b || zero_unwritten) {
+		if (zero) {
 			err = sb_issue_zeroout(sb, m.pcluster << c2b, 1ULL << c2b,
 					       GFP_NOFS);
 			if (err)
 				goto out;
 		}
-		err = ocfsx_extent_mark_written(h, inode, (u32)lc, 1);
-		if (err)
-			goto out;
+		if (mode != ALLOC_DIO) {
+			err = ocfsx_extent_mark_written(h, inode, (u32)lc, 1);
+			if (err)
+				goto out;
+		}
 		set_buffer_new(bh);
 	} else if (!m.pcluster) {
 		err = ocfsx_alloc_clusters(h, sb, 1, 1, &pc, &got);
 		if (err)
 			goto out;
-		/* Clusters larger than a block: no stale bytes around us. */
-		if (c2b) {
+		if (zero) {
 			err = sb_issue_zeroout(sb, pc << c2b, 1ULL << c2b,
 					       GFP_NOFS);
 			if (err) {
@@ -84,7 +95,9 @@ static int get_block_alloc(struct inode *inode, sector_t iblock,
 				goto out;
 			}
 		}
-		err = ocfsx_extent_insert(h, inode, (u32)lc, pc, got, 0);
+		err = ocfsx_extent_insert(h, inode, (u32)lc, pc, got,
+					  mode == ALLOC_DIO ?
+					  OCFSX_EXT_UNWRITTEN : 0);
 		if (err) {
 			ocfsx_free_clusters(h, sb, pc, got);
 			goto out;
@@ -94,6 +107,12 @@ static int get_block_alloc(struct inode *inode, sector_t iblock,
 			goto out;
 		m.pcluster = pc;
 		set_buffer_new(bh);
+	}
+	if (mode == ALLOC_DIO && buffer_new(bh)) {
+		/* Tells dio_end_io() there is something to convert. */
+		bh->b_private = inode;
+		/* An async completion runs in bio context: no handles there. */
+		set_buffer_defer_completion(bh);
 	}
 	map_bh(bh, sb, (m.pcluster << c2b) + (iblock & ((1ULL << c2b) - 1)));
 	bh->b_size = sb->s_blocksize;
@@ -114,17 +133,18 @@ int ocfsx_get_block_create(struct inode *inode, sector_t iblock,
 {
 	if (!create)
 		return ocfsx_get_block(inode, iblock, bh, 0);
-	return get_block_alloc(inode, iblock, bh, false);
+	return get_block_alloc(inode, iblock, bh, ALLOC_ORDERED);
 }
 
-/* For direct I/O and writeback, whose data bypasses data=ordered. */
-static int ocfsx_get_block_unordered(struct inode *inode, sector_t iblock,
+/* For writeback, whose data bypasses data=ordered. */
+static int ocfsx_get_block_writeback(struct inode *inode, sector_t iblock,
 				     struct buffer_head *bh, int create)
 {
 	if (!create)
 		return ocfsx_get_block(inode, iblock, bh, 0);
-	return get_block_alloc(inode, iblock, bh, true);
+	return get_block_alloc(inode, iblock, bh, ALLOC_ZERO);
 }
+
 
 /* Writes stopped (fenced): the page's data is dropped, never written. */
 static int ocfsx_writepage(struct page *page, struct writeback_control *wbc)
@@ -134,7 +154,7 @@ static int ocfsx_writepage(struct page *page, struct writeback_control *wbc)
 		unlock_page(page);
 		return -EIO;
 	}
-	return block_write_full_page(page, ocfsx_get_block_unordered, wbc);
+	return block_write_full_page(page, ocfsx_get_block_writeback, wbc);
 }
 
 static int ocfsx_writepages(struct address_space *mapping,
@@ -142,20 +162,23 @@ static int ocfsx_writepages(struct address_space *mapping,
 {
 	if (ocfsx_io_gate(mapping->host->i_sb))
 		return -EIO;
-	return mpage_writepages(mapping, wbc, ocfsx_get_block_unordered);
+	return mpage_writepages(mapping, wbc, ocfsx_get_block_writeback);
 }
 
 /*
- * Direct I/O allocates block by block, each in its own handle: a block
- * that gets ENOSPC is tried again after a commit. Writeback must not:
- * it holds the page lock that the commit's data=ordered writeout takes.
+ * Direct I/O only allocates past i_size: DIO_SKIP_HOLES sends holes and
+ * unwritten clusters inside i_size to the buffered path (create == 0).
+ * It allocates block by block, each in its own handle: a block that gets
+ * ENOSPC is tried again after a commit. Writeback must not: it holds the
+ * page lock that the commit's data=ordered writeout takes.
  */
 static int ocfsx_get_block_dio(struct inode *inode, sector_t iblock,
 			       struct buffer_head *bh, int create)
 {
+	if (!create)
+		return ocfsx_get_block(inode, iblock, bh, 0);
 	return ocfsx_retry_enospc(inode->i_sb,
-				  ocfsx_get_block_unordered(inode, iblock, bh,
-							    create));
+				  get_block_alloc(inode, iblock, bh, ALLOC_DIO));
 }
 
 static int write_begin_once(struct address_space *mapping, loff_t pos,
@@ -207,13 +230,92 @@ static int ocfsx_write_end(struct file *file, struct address_space *mapping,
 	return err ? err : ret;
 }
 
+/*
+ * Zeroes the blocks of cluster lc outside the bytes [pos, end) a direct
+ * write put there (direct-io.c already zeroed the rest of partial blocks,
+ * since get_block said buffer_new).
+ */
+static int zero_cluster_edges(struct inode *inode, u64 lc, u64 pc,
+			      loff_t pos, loff_t end)
+{
+	struct super_block *sb = inode->i_sb;
+	unsigned int c2b = OCFSX_SB(sb)->c2b_bits, bits = inode->i_blkbits;
+	u64 first = lc << c2b, last = first + (1ULL << c2b);
+	u64 wfirst = max_t(u64, pos >> bits, first);
+	u64 wlast = min_t(u64, DIV_ROUND_UP(end, 1ULL << bits), last);
+	int err = 0;
+
+	if (wfirst > first)
+		err = sb_issue_zeroout(sb, pc << c2b, wfirst - first, GFP_NOFS);
+	if (!err && wlast < last)
+		err = sb_issue_zeroout(sb, (pc << c2b) + (wlast - first),
+				       last - wlast, GFP_NOFS);
+	return err;
+}
+
+/*
+ * The data of a direct write is on disk: the unwritten clusters it went
+ * to become written, one transaction per extent record. Clusters larger
+ * than a block first get zeros where the write did not reach. A failure
+ * leaves them unwritten: they read as zeros, never as stale bytes.
+ */
+static int dio_convert(struct inode *inode, loff_t pos, ssize_t size)
+{
+	struct super_block *sb = inode->i_sb;
+	unsigned int cbits = OCFSX_SB(sb)->cbits;
+	struct ocfsx_inode_info *oi = OCFSX_I(inode);
+	u64 lc = pos >> cbits, end = ((pos + size - 1) >> cbits) + 1;
+	int err = 0;
+
+	while (lc < end && !err) {
+		struct ocfsx_map m;
+		handle_t *h;
+		u32 n;
+
+		h = ocfsx_start_trans(sb, OCFSX_WRITE_CREDITS);
+		if (IS_ERR(h))
+			return PTR_ERR(h);
+		down_write(&oi->alloc_sem);
+		err = ocfsx_extent_map(inode, (u32)lc, &m);
+		n = err ? 0 : min_t(u64, m.len, end - lc);
+		if (!err && m.pcluster && (m.flags & OCFSX_EXT_UNWRITTEN)) {
+			if (OCFSX_SB(sb)->c2b_bits) {
+				err = zero_cluster_edges(inode, lc, m.pcluster,
+							 pos, pos + size);
+				if (!err && n > 1)
+					err = zero_cluster_edges(inode,
+						lc + n - 1, m.pcluster + n - 1,
+						pos, pos + size);
+			}
+			if (!err)
+				err = ocfsx_extent_mark_written(h, inode,
+								(u32)lc, n);
+		}
+		up_write(&oi->alloc_sem);
+		if (ocfsx_commit_trans(h) && !err)
+			err = -EIO;
+		lc += n;
+	}
+	return err;
+}
+
+static int ocfsx_dio_end_io(struct kiocb *iocb, loff_t pos, ssize_t size,
+			    void *private)
+{
+	if (!private || size <= 0)
+		return 0;
+	return dio_convert(file_inode(iocb->ki_filp), pos, size);
+}
+
 static ssize_t ocfsx_direct_IO(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 
 	if (iov_iter_rw(iter) == WRITE && ocfsx_io_gate(inode->i_sb))
 		return -EIO;
-	return blockdev_direct_IO(iocb, inode, iter, ocfsx_get_block_dio);
+	return __blockdev_direct_IO(iocb, inode, inode->i_sb->s_bdev, iter,
+				    ocfsx_get_block_dio, ocfsx_dio_end_io, NULL,
+				    DIO_LOCKING | DIO_SKIP_HOLES);
 }
 
 static sector_t ocfsx_bmap(struct address_space *mapping, sector_t block)

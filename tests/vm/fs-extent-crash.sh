@@ -5,6 +5,17 @@
 # replay every byte of the file must be 0 (still unwritten, or converted with its data) or 'Z': a
 # conversion that committed before its data would show 0xAA. The clusters
 # synced before the cut must hold 'Z', and fsck.ocfsx -fn must be clean.
+# In the same boot, before the cut, a file filled the free space with 0xC3
+# and was deleted; then writers allocate into holes of new files while the
+# plug is pulled: O_DIRECT appends with gaps (direct I/O allocates past
+# EOF), O_DIRECT into a sparse file (holes inside i_size), buffered with
+# sync_file_range, buffered with fsync, and one 2 MiB O_DIRECT write whose
+# source buffer stalls in a userfaultfd page fault after 1.5 MiB (its first
+# blocks are mapped, their data not sent, for seconds: the commits and the
+# cut happen there). After the replay each file is
+# extended to its full span (so clusters mapped past EOF show too) and must
+# hold only its own byte and zeros: a cluster mapped before its data
+# reached the disk would show 0xC3.
 #
 # Then long unmaps on a small journal: 512-byte blocks, a 4 MiB journal
 # (jbd2 takes at most 2048 blocks per transaction) and a file of $E
@@ -23,10 +34,16 @@ DEV=$OCFSX_DISK
 U=4096
 N=2048	# clusters in the file (8 MiB)
 E=${OCFSX_TEST_EXTENTS:-40000}	# extents of the long-unmap file
+# Hole writers: file, byte, its code, unit, count, how (extent_io holes).
+HOLES="d D 0x44 1048576 48 direct
+s S 0x53 65536 256 sparse
+r R 0x52 65536 256 range
+y F 0x46 65536 128 fsync
+t T 0x54 1048576 1 stall"
 
 if [ "$OCFSX_NODE" = 2 ]; then
 	barrier writing
-	sleep 4
+	sleep $((3 + $(od -An -N1 -tu1 /dev/urandom) % 4))
 	check "power node 1 off in the middle of the writes" hostctl kill 1
 	check "boot node 1 again" hostctl start 1
 	barrier checked
@@ -54,6 +71,19 @@ if [ "$OCFSX_BOOT" = 1 ]; then
 	sync
 	check "mount with commit=1" mount -t ocfsx -o commit=1 "$DEV" "$MNT"
 	check "first 16 clusters, synced" extent_io write "$MNT/f" 0 $((16 * U)) 0x5a buffered
+	check "fill the free space with 0xC3" extent_io fill "$MNT/fill" 0xc3
+	check "delete the filler" rm "$MNT/fill"
+	sync
+	while read -r name byte code unit count how; do
+		if [ "$how" = stall ]; then
+			extent_io stall "$MNT/$name" "$code" &
+		else
+			extent_io holes "$MNT/$name" "$unit" "$count" "$code" "$how" &
+		fi
+	done <<EOF
+$HOLES
+EOF
+	sleep 1
 	barrier writing
 	i=16
 	while [ $i -lt $N ]; do
@@ -93,7 +123,22 @@ check "size kept" [ "$(stat -c %s "$MNT/f")" = $((N * U)) ]
 check "synced clusters hold Z" [ "$(head -c $((16 * U)) "$MNT/f" | tr -d Z | wc -c)" = 0 ]
 check "no byte other than 0 and Z (no stale 0xAA)" [ "$(tr -d 'Z\000' <"$MNT/f" | wc -c)" = 0 ]
 echo "clusters with Z after the cut: $(($(tr -d '\000' <"$MNT/f" | wc -c) / U))"
+while read -r name byte code unit count how; do
+	check "$how file $name exists" [ -f "$MNT/$name" ]
+	[ "$how" != stall ] ||
+		check "the stalled write never completed" [ "$(stat -c %s "$MNT/$name")" = 0 ]
+	check "extend $name to its span" truncate -s $((2 * count * unit)) "$MNT/$name"
+	check "$name ($how): no byte other than 0 and $byte (no stale 0xC3)" \
+		[ "$(tr -d "$byte\000" <"$MNT/$name" | wc -c)" = 0 ]
+	echo "$name ($how): $(($(tr -d '\000' <"$MNT/$name" | wc -c) / unit)) units written before the cut"
+done <<EOF
+$HOLES
+EOF
 check "umount" umount "$MNT"
+debugfs.ocfsx -R "stat /t" "$DEV" | awk '/^    [0-9]/ { print $2, $3, $4 }' >/tmp/recs
+cat /tmp/recs
+check "t: the stalled write's clusters are mapped, unwritten" \
+	[ "$(awk '$3 == "unwritten" { n += $2 } END { print n + 0 }' /tmp/recs)" -gt 0 ]
 check "fsck.ocfsx -fn clean after the power cut" fsck.ocfsx -fn "$DEV"
 barrier checked
 

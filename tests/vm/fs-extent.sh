@@ -34,6 +34,7 @@ extents() {
 # (how many records a fallocate takes depends on the free space it finds).
 ranges() {
 	extents "$1" | tr ';' '\n' | awk '
+		BEGIN { e = -1 }	# an unset e would equal a first record at 0
 		NF { f = ($3 == "" ? "" : " " $3)
 		     if ($1 == e && f == pf) { n += $2; e += $2; next }
 		     if (NF && n) printf "%s %s%s;", s, n, pf
@@ -233,6 +234,30 @@ expect "deep: no blocks" "$(size_blocks deep)" "0 0"
 fsck_clean "after truncating the deep tree"
 expect "deep: depth 0 again" "$(depth deep)" 0
 expect "deep: no extents" "$(extents deep)" ""
+
+# --- direct writes past EOF into parts of 8-block clusters ---------------------
+# Direct I/O maps its clusters unwritten and converts them after the data
+# is on disk, zeroing first the blocks it did not write: the freed
+# clusters below still hold 0xEE.
+mount_again "direct writes into parts of clusters"
+check "4 MiB of 0xEE" extent_io write "$MNT/ee" 0 $((1024 * U)) 0xee buffered
+check "rm the 0xEE file" rm "$MNT/ee"
+sync
+for f in "$MNT" "$REF"; do
+	how=$([ $f = "$MNT" ] && echo direct || echo buffered)
+	check "direct 1 KiB at 1536 of dc ($f)" extent_io write "$f/dc" 1536 1024 0x31 $how
+	check "direct 3 KiB across clusters 2-3 of dc ($f)" extent_io write "$f/dc" $((2 * U + 2560)) 3072 0x32 $how
+	check "extend dc to 4 clusters ($f)" truncate -s $((4 * U)) "$f/dc"
+	check "fallocate KEEP_SIZE 2 clusters of empty dk ($f)" extent_io falloc "$f/dk" keep 0 $((2 * U))
+	check "direct 512 bytes into dk's unwritten cluster 1 ($f)" extent_io write "$f/dk" $((U + 1024)) 512 0x33 $how
+	check "extend dk to 2 clusters ($f)" truncate -s $((2 * U)) "$f/dk"
+done
+check "dc: zeros around the direct writes" same dc
+check "dk: zeros around the direct write" same dk
+fsck_clean "after direct writes into parts of clusters"
+expect "dc: written clusters" "$(ranges dc)" "0 1;2 2;"
+expect "dk: cluster 1 written, 0 unwritten" "$(ranges dk)" "0 1 unwritten;1 1;"
+
 # Every write above reached the disk: a failed request names its sector
 # and size here (two earlier runs logged virtio write errors at 512-byte
 # blocks that were never reproduced; docs/kernel-fs.md "Status").
