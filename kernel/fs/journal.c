@@ -130,6 +130,72 @@ static int clear_recorded_errno(journal_t *j)
 }
 
 /*
+ * The checksum goes in when jbd2 freezes the block for commit (just
+ * before it is logged, or when a handle of the next transaction makes
+ * jbd2 copy it): from then on the contents cannot change, whereas a
+ * checksum set at dirty time can be overtaken by another handle that
+ * changes the same block without the caller's locks (atime, ctime). The
+ * checkpoint writes the buffer itself home, which holds what the last
+ * commit froze, checksum included.
+ */
+static void csum_frozen(struct jbd2_buffer_trigger_type *jt,
+			struct buffer_head *bh, void *data, size_t size)
+{
+	struct ocfsx_csum_trigger *t =
+		container_of(jt, struct ocfsx_csum_trigger, jt);
+
+	ocfsx_set_csum(t->sb, data, t->type);
+}
+
+/*
+ * An aborted transaction's blocks are never written, but the buffers stay
+ * cached and, once jbd2 lets go of them, are verified again on lookup:
+ * give them a checksum that matches what they hold, so that reading them
+ * on the read-only volume does not report corruption that is not there.
+ */
+static void csum_abort(struct jbd2_buffer_trigger_type *jt,
+		       struct buffer_head *bh)
+{
+	struct ocfsx_csum_trigger *t =
+		container_of(jt, struct ocfsx_csum_trigger, jt);
+
+	ocfsx_set_csum(t->sb, bh->b_data, t->type);
+}
+
+static const u16 csum_types[OCFSX_NR_BLOCK_TYPES] = {
+	OCFSX_BT_SUPER, OCFSX_BT_INODE, OCFSX_BT_EXTENT, OCFSX_BT_GROUP,
+	OCFSX_BT_DIRBLOCK, OCFSX_BT_DX_ROOT, OCFSX_BT_DX_NODE, OCFSX_BT_XATTR,
+	OCFSX_BT_HEARTBEAT, OCFSX_BT_SLOT_MAP,
+};
+
+static void init_csum_triggers(struct super_block *sb)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	int i;
+
+	for (i = 0; i < OCFSX_NR_BLOCK_TYPES; i++) {
+		struct ocfsx_csum_trigger *t = &sbi->csum_trig[i];
+
+		t->jt.t_frozen = csum_frozen;
+		t->jt.t_abort = csum_abort;
+		t->sb = sb;
+		t->type = csum_types[i];
+	}
+}
+
+static struct ocfsx_csum_trigger *csum_trigger(struct super_block *sb,
+					       u16 type)
+{
+	struct ocfsx_sb_info *sbi = OCFSX_SB(sb);
+	int i;
+
+	for (i = 0; i < OCFSX_NR_BLOCK_TYPES; i++)
+		if (sbi->csum_trig[i].type == type)
+			return &sbi->csum_trig[i];
+	return NULL;
+}
+
+/*
  * Recovery of a dead node's slot: replays its journal ji if it was left
  * DIRTY (jbd2 writes the replayed blocks home and syncs them), marks it
  * empty and clears DIRTY, bumping its recovery generation. 1: replayed,
@@ -188,6 +254,7 @@ int ocfsx_journal_load(struct super_block *sb)
 		}
 		return 0;
 	}
+	init_csum_triggers(sb);
 	j = open_journal(sb, ji);
 	if (!j) {
 		pr_err("%s: cannot open the journal of slot %d: run fsck.ocfsx\n",
@@ -338,12 +405,21 @@ int ocfsx_journal_access(handle_t *handle, struct buffer_head *bh,
 }
 
 /*
- * The checksum is refreshed each time the block is dirtied in a handle,
- * so the copy jbd2 commits and later checkpoints always verifies.
+ * Every journaled block passes here before it can be logged (jbd2 logs
+ * only dirtied buffers), so this is where the trigger is attached; a block
+ * that changes type (freed, reused as another kind) gets the new one.
+ * The buffer's own checksum is refreshed too: when a handle of the next
+ * transaction takes access while this one commits but then changes
+ * nothing, the trigger only checksummed jbd2's frozen copy, and the
+ * checkpoint writes the buffer itself home.
  */
 int ocfsx_journal_dirty(handle_t *handle, struct super_block *sb,
 			struct buffer_head *bh, u16 type)
 {
+	struct ocfsx_csum_trigger *t = csum_trigger(sb, type);
+
+	if (!WARN_ON_ONCE(!t))
+		jbd2_journal_set_triggers(bh, &t->jt);
 	ocfsx_set_csum(sb, bh->b_data, type);
 	return jbd2_journal_dirty_metadata(handle, bh);
 }

@@ -31,6 +31,19 @@ struct ocfsx_mount_opts {
 	int preferred_slot;		/* -1 = none */
 };
 
+/*
+ * Checksums of journaled blocks are computed by jbd2 triggers when it
+ * freezes a block for commit; the trigger needs the block's type (where
+ * its checksum field is) and the volume. One per block type.
+ */
+struct ocfsx_csum_trigger {
+	struct jbd2_buffer_trigger_type jt;
+	struct super_block *sb;
+	u16 type;
+};
+
+#define OCFSX_NR_BLOCK_TYPES	10
+
 /* ocfsx_sb_info.state bits. */
 enum {
 	OCFSX_SBS_HB_GATED,	/* writes need our disk heartbeat lease */
@@ -71,6 +84,7 @@ struct ocfsx_sb_info {
 
 	struct ocfsx_hb_region *hb;
 	journal_t *journal;
+	struct ocfsx_csum_trigger csum_trig[OCFSX_NR_BLOCK_TYPES];
 
 	struct ocfsx_lock_res super_lock;
 	struct ocfsx_lock_res alloc_lock;	/* our slot's allocators */

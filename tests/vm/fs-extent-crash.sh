@@ -16,6 +16,10 @@
 # extended to its full span (so clusters mapped past EOF show too) and must
 # hold only its own byte and zeros: a cluster mapped before its data
 # reached the disk would show 0xC3.
+# Meanwhile tests/guest/meta_hammer's threads change one inode's times,
+# mode, owner, xattrs and size at once (first 6 s alone, where every call
+# must succeed, then paced through the cut): no checksum or corruption
+# line may be logged after the replay, and fsck covers that inode too.
 #
 # Then long unmaps on a small journal: 512-byte blocks, a 4 MiB journal
 # (jbd2 takes at most 2048 blocks per transaction) and a file of $E
@@ -40,6 +44,11 @@ s S 0x53 65536 256 sparse
 r R 0x52 65536 256 range
 y F 0x46 65536 128 fsync
 t T 0x54 1048576 1 stall"
+
+# Fails if ocfsx or jbd2 logged a checksum or corruption line.
+no_csum_errors() {
+	! dmesg | grep -iE "ocfsx|jbd2" | grep -iE "checksum|corruption"
+}
 
 if [ "$OCFSX_NODE" = 2 ]; then
 	barrier writing
@@ -74,6 +83,11 @@ if [ "$OCFSX_BOOT" = 1 ]; then
 	check "fill the free space with 0xC3" extent_io fill "$MNT/fill" 0xc3
 	check "delete the filler" rm "$MNT/fill"
 	sync
+	dmesg -c >/dev/null
+	check "meta_hammer: 8 threads change one inode's metadata" meta_hammer "$MNT/m" 6
+	check "no checksum or corruption line while hammering" no_csum_errors
+	# Paced, so that the extent writes below still get most of the CPU.
+	meta_hammer "$MNT/m" 600 5000 &
 	while read -r name byte code unit count how; do
 		if [ "$how" = stall ]; then
 			extent_io stall "$MNT/$name" "$code" &
@@ -118,7 +132,9 @@ if [ "$OCFSX_BOOT" = 3 ]; then
 	exit 0
 fi
 
+dmesg -c >/dev/null
 check "mount after the power cut" mount -t ocfsx "$DEV" "$MNT"
+check "hammered inode readable" sh -c "stat '$MNT/m' >/dev/null && cat '$MNT/m' >/dev/null"
 check "size kept" [ "$(stat -c %s "$MNT/f")" = $((N * U)) ]
 check "synced clusters hold Z" [ "$(head -c $((16 * U)) "$MNT/f" | tr -d Z | wc -c)" = 0 ]
 check "no byte other than 0 and Z (no stale 0xAA)" [ "$(tr -d 'Z\000' <"$MNT/f" | wc -c)" = 0 ]
@@ -139,6 +155,7 @@ debugfs.ocfsx -R "stat /t" "$DEV" | awk '/^    [0-9]/ { print $2, $3, $4 }' >/tm
 cat /tmp/recs
 check "t: the stalled write's clusters are mapped, unwritten" \
 	[ "$(awk '$3 == "unwritten" { n += $2 } END { print n + 0 }' /tmp/recs)" -gt 0 ]
+check "no checksum or corruption line after the replay" no_csum_errors
 check "fsck.ocfsx -fn clean after the power cut" fsck.ocfsx -fn "$DEV"
 barrier checked
 
