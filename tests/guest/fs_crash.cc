@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "guest_args.h"
 #include "guest_rng.h"
 
 namespace {
@@ -228,13 +229,10 @@ int Verify(const std::string& log) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: fs_crash work|verify DIR DEVICE:OFFSET SEED ROUND\n");
-    return 2;
-  }
+  if (!GuestArgc(argc, 6, "fs_crash work|verify DIR DEVICE:OFFSET SEED ROUND")) return 2;
   g_root = argv[2];
-  g_seed = std::strtoull(argv[4], nullptr, 10);
-  g_round = static_cast<unsigned>(std::strtoul(argv[5], nullptr, 10));
+  g_seed = GuestNumber("fs_crash", "SEED", argv[4]);
+  g_round = static_cast<unsigned>(GuestNumber("fs_crash", "ROUND", argv[5]));
   std::string mode = argv[1];
   if (mode == "work") return Work(argv[3]);
   if (mode == "verify") return Verify(argv[3]);

@@ -12,10 +12,7 @@
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 ROUNDS=${OCFSX_TEST_CRASH_ROUNDS:-10}
 VOL_BLOCKS=61440 # 240 MiB of 4 KiB blocks; the rest of the disk is not the volume
 LOG="$DEV:$((VOL_BLOCKS * 4096))"
@@ -40,7 +37,6 @@ if [ "$OCFSX_NODE" = 2 ]; then
 fi
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL" 2
-mkdir -p "$MNT"
 
 if [ "$OCFSX_BOOT" = 1 ]; then
 	SEED=${OCFSX_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}

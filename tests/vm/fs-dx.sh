@@ -11,10 +11,7 @@
 # vm: nodes=1 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 N=20000
 
 # names FIRST LAST [STEP]: the test's file names, one per line.
@@ -49,7 +46,6 @@ listed_once() {
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 check "mkdir big small other" mkdir "$MNT/big" "$MNT/small" "$MNT/other"
 

@@ -11,10 +11,7 @@
 # vm: nodes=1 timeout=900 disk=128M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 VOL_BLOCKS=16384
 CASES=${OCFSX_TEST_FUZZ_CASES:-50}
 SEED=${OCFSX_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -22,7 +19,6 @@ echo "fs-fuzz-mount: seed $SEED (OCFSX_TEST_SEED=$SEED replays it), $CASES image
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx (64 MiB volume)" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV" "$VOL_BLOCKS"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 populate() {
 	set -e
