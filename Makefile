@@ -17,7 +17,7 @@ deps:
 	@scripts/deps.sh
 
 userspace: deps
-	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCFSX_WERROR=$(WERROR) >/dev/null
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCFSX_WERROR=$(WERROR) -DOCFSX_UNIT_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD)/release -j$(JOBS)
 
 module: deps

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "guest_args.h"
 #include "guest_rng.h"
 
 namespace {
@@ -263,14 +264,11 @@ int Worker(unsigned idx, unsigned seconds, uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: fs_stress DIR SECONDS PROCS SEED\n");
-    return 2;
-  }
+  if (!GuestArgc(argc, 5, "fs_stress DIR SECONDS PROCS SEED")) return 2;
   g_root = argv[1];
-  unsigned seconds = static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10));
-  unsigned procs = static_cast<unsigned>(std::strtoul(argv[3], nullptr, 10));
-  uint64_t seed = std::strtoull(argv[4], nullptr, 10);
+  unsigned seconds = static_cast<unsigned>(GuestNumber("fs_stress", "SECONDS", argv[2]));
+  unsigned procs = static_cast<unsigned>(GuestNumber("fs_stress", "PROCS", argv[3]));
+  uint64_t seed = GuestNumber("fs_stress", "SEED", argv[4]);
   std::printf("fs_stress: %u processes for %u s in %s, seed %llu\n", procs, seconds, g_root.c_str(),
               static_cast<unsigned long long>(seed));
   std::fflush(stdout);

@@ -6,10 +6,7 @@
 # vm: nodes=1 timeout=600 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 
 # flip BLOCK OFFSET: inverts one byte of a 4 KiB block on the device.
 # state: the superblock's s_state as debugfs.ocfsx shows it.
@@ -25,7 +22,6 @@ flip() {
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 check "victim file" sh -c "echo data >'$MNT/victim'"
 check "bystander file" sh -c "echo fine >'$MNT/bystander'"

@@ -1,25 +1,40 @@
 # fs-crash: 10 power cuts at random moments while node 1 runs
 # tests/guest/fs_crash.cc, which writes files with known bytes, fsyncs
 # some of them (and their directory) and records each fsync'ed file in a
-# log on the raw disk past the end of the volume. Node 2 only holds the
-# power switch: after a random delay it cuts node 1 off and boots it again.
-# After each cut node 1 mounts (journal replay), unmounts, runs
-# fsck.ocfsx -f -n (must be clean), mounts again and checks that every
-# recorded file has exactly its bytes and every other surviving file a
-# prefix of them. OCFSX_TEST_SEED replays a run (node 1 prints the seed
-# and leaves it on disk for node 2's delays); OCFSX_TEST_CRASH_ROUNDS
-# changes the number of cuts.
+# log on the raw disk past the end of the volume. Node 2 holds the power
+# switch: after a random delay it cuts node 1 off and boots it again.
+# After an odd round's cut node 1 mounts (replaying its own journal),
+# unmounts and runs fsck.ocfsx -f -n (must be clean); after an even
+# round's, node 2 does that while node 1 boots (its mount finds node 1's
+# slot with a dead heartbeat, replays that journal and frees the slot), so
+# both recovery paths are cut at random moments and half of the reboots
+# overlap a check. Then node 1 mounts and checks that every recorded file
+# has exactly its bytes and every other surviving file a prefix of them.
+# OCFSX_TEST_SEED replays a run (node 1 prints the seed and leaves it on
+# disk for node 2's delays); OCFSX_TEST_CRASH_ROUNDS changes the number of
+# cuts.
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 ROUNDS=${OCFSX_TEST_CRASH_ROUNDS:-10}
 VOL_BLOCKS=61440 # 240 MiB of 4 KiB blocks; the rest of the disk is not the volume
 LOG="$DEV:$((VOL_BLOCKS * 4096))"
 SEED_BLOCK=$((VOL_BLOCKS + 512))
+
+# replayed_here ROUND: node 2's mount recovers node 1's slot, says so in
+# one line, and fsck.ocfsx -f -n finds the volume clean afterwards.
+replayed_here() {
+	dmesg -c >/dev/null
+	check "round $1: node 2's mount recovers node 1's slot" mount -t ocfsx "$DEV" "$MNT"
+	dmesg | grep -F "ocfsx: " || true
+	check "round $1: one line says node 1's slot was recovered and freed" \
+		[ "$(dmesg | grep -c 'ocfsx: vda: slot [0-9]* of dead node 1 recovered (journal [a-z ]*) and freed$')" = 1 ]
+	check "round $1: umount" umount "$MNT"
+	check "round $1: fsck.ocfsx -f -n clean after node 2's recovery" fsck.ocfsx -f -n "$DEV"
+}
+
+OCFSX_RELAXED_HB=1 cluster_online "$CL" 2
 
 if [ "$OCFSX_NODE" = 2 ]; then
 	barrier seeded
@@ -33,14 +48,15 @@ if [ "$OCFSX_NODE" = 2 ]; then
 		hostctl log "fs-crash round $r: power cut $delay us into the workload"
 		check "power node 1 off" hostctl kill 1
 		check "boot node 1 again" hostctl start 1
+		if [ $((r % 2)) = 0 ]; then
+			replayed_here "$r"
+			barrier "replayed$r"
+		fi
 		r=$((r + 1))
 	done
 	barrier done
 	exit 0
 fi
-
-OCFSX_RELAXED_HB=1 cluster_online "$CL" 2
-mkdir -p "$MNT"
 
 if [ "$OCFSX_BOOT" = 1 ]; then
 	SEED=${OCFSX_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -52,13 +68,19 @@ if [ "$OCFSX_BOOT" = 1 ]; then
 else
 	SEED=$(dd if="$DEV" bs=4096 skip=$SEED_BLOCK count=1 2>/dev/null | tr -d '\000')
 	prev=$((OCFSX_BOOT - 1))
-	echo "fs-crash: round $prev, seed $SEED: checking after the power cut"
-	dmesg -c >/dev/null
-	check "mount after the cut (journal replay)" mount -t ocfsx "$DEV" "$MNT"
-	dmesg | grep -F "ocfsx: " || true
-	check "umount" umount "$MNT"
-	check "fsck.ocfsx -f -n clean after the cut" fsck.ocfsx -f -n "$DEV"
-	check "mount again" mount -t ocfsx "$DEV" "$MNT"
+	if [ $((prev % 2)) = 0 ]; then
+		echo "fs-crash: round $prev, seed $SEED: node 2 recovers the volume"
+		barrier "replayed$prev"
+		check "mount after node 2's recovery" mount -t ocfsx "$DEV" "$MNT"
+	else
+		echo "fs-crash: round $prev, seed $SEED: checking after the power cut"
+		dmesg -c >/dev/null
+		check "mount after the cut (journal replay)" mount -t ocfsx "$DEV" "$MNT"
+		dmesg | grep -F "ocfsx: " || true
+		check "umount" umount "$MNT"
+		check "fsck.ocfsx -f -n clean after the cut" fsck.ocfsx -f -n "$DEV"
+		check "mount again" mount -t ocfsx "$DEV" "$MNT"
+	fi
 	check "fsync'ed files have exactly their bytes" fs_crash verify "$MNT" "$LOG" "$SEED" "$prev"
 	check "remove round $prev" rm -rf "$MNT/r$prev"
 fi

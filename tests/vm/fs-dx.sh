@@ -11,10 +11,7 @@
 # vm: nodes=1 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 N=20000
 
 # names FIRST LAST [STEP]: the test's file names, one per line.
@@ -28,16 +25,24 @@ now() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 remount() {
 	check "umount ($1)" umount "$MNT"
 	check "fsck.ocfsx -fn clean ($1)" fsck.ocfsx -fn "$DEV"
+	rm -f /tmp/dx.*
 	[ -z "$2" ] || "$2"
 	check "mount again ($1)" mount -t ocfsx "$DEV" "$MNT"
 }
 
 # dx_entries DIR: the entry count in the index root, as debugfs shows it.
-dx_line() { debugfs.ocfsx -R "dx /$1" "$DEV" | head -n 1; }
+# dx DIR: debugfs.ocfsx's dump of DIR's index, run once per check phase
+# (each run walks the whole index: seconds at 20,000 names under TCG);
+# remount drops the copies.
+dx() {
+	[ -s "/tmp/dx.$1" ] || debugfs.ocfsx -R "dx /$1" "$DEV" >"/tmp/dx.$1"
+	cat "/tmp/dx.$1"
+}
+dx_line() { dx "$1" | head -n 1; }
 dx_entries() { dx_line "$1" | sed -n 's/.*  entries: \([0-9]*\)  .*/\1/p'; }
 # The leaf level's entry total must equal the root's count.
 dx_leaf_entries() {
-	debugfs.ocfsx -R "dx /$1" "$DEV" | sed -n 's/^  level 0: [0-9]* nodes*, \([0-9]*\) entries$/\1/p'
+	dx "$1" | sed -n 's/^  level 0: [0-9]* nodes*, \([0-9]*\) entries$/\1/p'
 }
 
 # listed_once DIR WANTFILE: ls shows exactly the names in WANTFILE (sorted).
@@ -49,7 +54,6 @@ listed_once() {
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 check "mkdir big small other" mkdir "$MNT/big" "$MNT/small" "$MNT/other"
 
@@ -82,7 +86,7 @@ created_checks() {
 	check "debugfs dx: small holds 1000 + 2 index entries" [ "$(dx_entries small)" = 1002 ]
 	check "debugfs dx: big holds $N + 2 index entries" [ "$(dx_entries big)" = $((N + 2)) ]
 	check "debugfs dx: the leaves hold them all" [ "$(dx_leaf_entries big)" = $((N + 2)) ]
-	debugfs.ocfsx -R "dx /big" "$DEV"
+	dx big
 	check "debugfs dx: other (only . and .., inline) is not indexed" \
 		sh -c "debugfs.ocfsx -R 'dx /other' '$DEV' | grep -qx 'Inode [0-9]*: not indexed'"
 }
@@ -150,7 +154,7 @@ echo 3 >/proc/sys/vm/drop_caches
 (cd "$MNT/deep" && names 1 4000 | xargs stat -c %n) >/tmp/stat.out || fail "stat every name in deep"
 check "stat found all 4000 names in deep" [ "$(wc -l </tmp/stat.out)" = 4000 ]
 built_checks() {
-	debugfs.ocfsx -R "dx /deep" "$DEV"
+	dx deep
 	h=$(dx_line deep | sed -n 's/.*height: \([0-9]*\).*/\1/p')
 	check "deep index has at least 3 levels (height $h)" [ "${h:-0}" -ge 3 ]
 	check "debugfs dx: deep holds 4000 + 2 entries" [ "$(dx_entries deep)" = 4002 ]
@@ -163,7 +167,7 @@ remount "deep tree built" built_checks
 names 3991 4000 | sort >/tmp/want
 check "deep: the last 10 listed once" listed_once deep /tmp/want
 emptied_checks() {
-	debugfs.ocfsx -R "dx /deep" "$DEV"
+	dx deep
 	check "debugfs dx: the root keeps its height" [ "$(dx_line deep | sed -n 's/.*height: \([0-9]*\).*/\1/p')" = "$h" ]
 	check "debugfs dx: 12 entries left in deep" [ "$(dx_entries deep)" = 12 ]
 	check "debugfs dx: 12 in the leaves" [ "$(dx_leaf_entries deep)" = 12 ]
@@ -173,6 +177,7 @@ remount "deep tree emptied" emptied_checks
 # oops; fsck.ocfsx -fy rebuilds the index --------------------------------------
 dino=$(stat -c %i "$MNT/deep")
 check "umount before damaging the index" umount "$MNT"
+rm -f /tmp/dx.*
 root=$(dx_line deep | sed -n 's/^Index root: \([0-9]*\) .*/\1/p')
 off=$((root * 1024 + 100))	# in the root's first entry
 b=$(dd if="$DEV" bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 | tr -d ' ')

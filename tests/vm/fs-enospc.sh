@@ -8,14 +8,10 @@
 # vm: nodes=1 timeout=600 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F -b 4096 -C 4096 --cluster-name "$CL" -N 2 "$DEV"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 free0=$(stat -f -c %f "$MNT")
 if dd if=/dev/zero of="$MNT/fill" bs=1M count=400 2>/tmp/dd.err; then

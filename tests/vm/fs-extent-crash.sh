@@ -31,10 +31,7 @@
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 U=4096
 N=2048	# clusters in the file (8 MiB)
 E=${OCFSX_TEST_EXTENTS:-40000}	# extents of the long-unmap file
@@ -64,7 +61,6 @@ fi
 
 # Node 2 only holds the plug: the cluster has node 1 alone.
 OCFSX_RELAXED_HB=1 cluster_online "$CL" 1
-mkdir -p "$MNT"
 if [ "$OCFSX_BOOT" = 1 ]; then
 	check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
 	check "mount" mount -t ocfsx "$DEV" "$MNT"

@@ -9,11 +9,8 @@
 # vm: nodes=1 timeout=900 disk=512M mem=1024
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
+fs_env
 REF=/ref
-DEV=$OCFSX_DISK
 U=4096	# cluster size in both phases
 
 md5() { md5sum <"$1" | cut -d' ' -f1; }
@@ -54,7 +51,7 @@ expect() {	# expect WHAT GOT WANT
 }
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
-mkdir -p "$MNT" "$REF"
+mkdir -p "$REF"
 check "tmpfs for the references" mount -t tmpfs -o size=300M tmpfs "$REF"
 
 # ==== phase 1: 4 KiB blocks ================================================
@@ -116,20 +113,17 @@ mount_again "after truncate"
 check "fa content after truncate (disk)" same fa
 
 # --- punch at depth 0, partial edges ---------------------------------------
-for f in "$MNT" "$REF"; do
-	check "16 separate clusters ($f)" extent_io frag "$f/p0" $U 16
-	check "punch 10000+40000 ($f)" extent_io falloc "$f/p0" punch 10000 40000
-done
-check "p0 content after punch" same p0
-expect "p0: 12 clusters left" "$(size_blocks p0)" "126976 96"
 # Partial edges are zeroed where they are, also through an O_APPEND
-# descriptor (whose writes would all land at the end of the file).
-for f in "$MNT" "$REF"; do
-	check "16 separate clusters ($f/pa)" extent_io frag "$f/pa" $U 16
-	check "punch 10000+40000 through O_APPEND ($f)" extent_io falloc "$f/pa" apunch 10000 40000
+# descriptor (pa: whose writes would all land at the end of the file).
+for mode in "p0 punch" "pa apunch"; do
+	n=${mode% *} op=${mode#* }
+	for f in "$MNT" "$REF"; do
+		check "16 separate clusters ($f/$n)" extent_io frag "$f/$n" $U 16
+		check "$op 10000+40000 ($f/$n)" extent_io falloc "$f/$n" "$op" 10000 40000
+	done
+	check "$n content after $op" same "$n"
+	expect "$n: size and 12 clusters left" "$(size_blocks "$n")" "126976 96"
 done
-check "pa content after punch through O_APPEND" same pa
-expect "pa: size and 12 clusters left" "$(size_blocks pa)" "126976 96"
 
 # --- a sparse file past 4 GiB ------------------------------------------------
 check "8 bytes at 5 GiB" extent_io write "$MNT/big" 5368709120 8 0x42 buffered

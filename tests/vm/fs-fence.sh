@@ -9,11 +9,8 @@
 # vm: nodes=3 timeout=600 disk=64M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fence
+fs_env fence
 CFG=/sys/kernel/config/ocfsx/cluster/$CL
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
 FENCED_LINE="ocfsx: vda: this node is fenced: no more writes to the volume, it is read-only now; unmount it (nothing more is written) and mount again once the node has rejoined the cluster"
 
 sb_field() { od -An -t "$2" -j $((65536 + $1)) -N "${2#u}" "$DEV" | tr -d ' '; }
@@ -57,7 +54,6 @@ wait_for 60 "quorum joined" grep -qx 'quorum joined' "$CFG/status"
 barrier online
 
 if [ "$OCFSX_NODE" = 3 ]; then
-	mkdir -p "$MNT"
 	dmesg -c >/dev/null
 	check "mount" mount -t ocfsx "$DEV" "$MNT"
 	check "a file held open for writing" sh -c "echo start >'$MNT/held'"

@@ -11,10 +11,7 @@
 # vm: nodes=1 timeout=600 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 REF=/tmp/ref
 
 # body PATH: the body kind debugfs.ocfsx reports (inline, extents, ...).
@@ -56,7 +53,7 @@ remount() { check "mount ($1)" mount -t ocfsx "$DEV" "$MNT"; }
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
 check "INLINE_DATA is on" sh -c "debugfs.ocfsx -R stats $DEV | grep -q inline-data"
-mkdir -p "$MNT" "$REF"
+mkdir -p "$REF"
 remount start
 check "touch" touch "$MNT/probe"
 phase_end probe

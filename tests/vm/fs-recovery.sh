@@ -11,21 +11,10 @@
 # vm: nodes=2 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
-
-setup_cluster() {
-	check "o2cbx add-cluster $CL" o2cbx add-cluster "$CL"
-	check "o2cbx add-node node1" o2cbx add-node "$CL" node1 --ip "$(node_ip 1)" --number 1
-	check "o2cbx add-node node2" o2cbx add-node "$CL" node2 --ip "$(node_ip 2)" --number 2
-	check "o2cbx online $CL" o2cbx online "$CL"
-	mkdir -p "$MNT"
-}
+fs_env
 
 if [ "$OCFSX_NODE" = 2 ]; then
-	setup_cluster
+	cluster_online "$CL"
 	barrier mounted
 	dmesg -c >/dev/null
 	if mount -t ocfsx "$DEV" "$MNT" 2>/dev/null; then
@@ -58,7 +47,7 @@ if [ "$OCFSX_NODE" = 2 ]; then
 	exit 0
 fi
 
-setup_cluster
+cluster_online "$CL"
 seq 1 60000 >/tmp/data
 if [ "$OCFSX_BOOT" = 1 ]; then
 	check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"

@@ -8,17 +8,13 @@
 # vm: nodes=1 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 SECONDS_RUN=${OCFSX_TEST_STRESS_SECONDS:-120}
 SEED=${OCFSX_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "fs-stress: seed $SEED (OCFSX_TEST_SEED=$SEED replays it), $SECONDS_RUN s"
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 dmesg -c >/dev/null
 check "fs_stress: 4 processes, only race errors" fs_stress "$MNT" "$SECONDS_RUN" 4 "$SEED"

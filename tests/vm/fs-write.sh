@@ -6,10 +6,7 @@
 # vm: nodes=1 timeout=900 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 
 remount() {
 	check "umount" umount "$MNT"
@@ -22,7 +19,6 @@ pattern() { seq 1 $(($1 / 4 + 10)) | head -c "$1"; }
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"
-mkdir -p "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
 
 # --- files and data -------------------------------------------------------

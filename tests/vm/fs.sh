@@ -6,10 +6,7 @@
 # vm: nodes=1 timeout=600 disk=256M
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-MNT=/mnt/ocfsx
-DEV=$OCFSX_DISK
+fs_env
 
 # refused_mount PATTERN: mount must fail, log exactly one "ocfsx: " error
 # line containing PATTERN, and leave nothing mounted.
@@ -41,7 +38,6 @@ slot_line() {
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx for cluster $CL" mkfs.ocfsx -q -F --cluster-name "$CL" -N 4 -L fsvol "$DEV"
-mkdir -p "$MNT"
 
 dmesg -c >/dev/null
 check "mount -t ocfsx" mount -t ocfsx -o errors=remount-ro,data=ordered,commit=5,acl,user_xattr "$DEV" "$MNT"

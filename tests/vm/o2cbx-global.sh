@@ -8,10 +8,8 @@
 # vm: nodes=2 timeout=420
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=glob
+fs_env glob
 CFG=/sys/kernel/config/ocfsx/cluster/$CL
-DEV=$OCFSX_DISK
 OTHER=$((3 - OCFSX_NODE))
 # A fixed test key: both nodes must hold the same one (normally cluster.conf
 # is generated once with 'o2cbx generate-key' and copied).

@@ -8,9 +8,7 @@
 # vm: nodes=1 timeout=900 disk=256M mem=1024
 . /lib/ocfsx/lib.sh
 
-export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
-CL=fstest
-DEV=$OCFSX_DISK
+fs_env
 
 OCFSX_RELAXED_HB=1 cluster_online "$CL"
 check "mkfs.ocfsx" mkfs.ocfsx -q -F --cluster-name "$CL" -N 2 "$DEV"

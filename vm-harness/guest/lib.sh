@@ -73,6 +73,17 @@ cluster_online() {
 	check "o2cbx online $cl" o2cbx online "$cl"
 }
 
+# fs_env [CLUSTER]: the settings every file system scenario shares:
+# OCFSX_MODULE (where o2cbx loads the module from), CL (the cluster name,
+# default fstest), MNT (an existing mount point) and DEV (the shared disk).
+fs_env() {
+	export OCFSX_MODULE=/lib/ocfsx/ocfsx.ko
+	CL=${1:-fstest}
+	MNT=/mnt/ocfsx
+	DEV=$OCFSX_DISK
+	mkdir -p "$MNT"
+}
+
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD every 100 ms until it
 # succeeds; fails the scenario after SECONDS.
 wait_for() {
