@@ -383,6 +383,9 @@ int ocfsx_write_meta_sync(struct super_block *sb, struct buffer_head *bh,
 /*
  * Corruption: one line naming the device and what is wrong, then the
  * errors= policy. The volume is also marked for fsck (s_state ERROR).
+ * At most 10 lines per 5 s per volume: with errors=continue every lookup
+ * through a bad block reports it again, and a flood would push the first,
+ * telling lines out of the kernel log.
  */
 void __ocfsx_error(struct super_block *sb, const char *func,
 		   const char *fmt, ...)
@@ -392,12 +395,14 @@ void __ocfsx_error(struct super_block *sb, const char *func,
 	struct va_format vaf;
 	va_list args;
 
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	pr_err("%s: corruption in %s: %pV; run fsck.ocfsx\n", sbi->dev_name,
-	       func, &vaf);
-	va_end(args);
+	if (__ratelimit(&sbi->err_rs)) {
+		va_start(args, fmt);
+		vaf.fmt = fmt;
+		vaf.va = &args;
+		pr_err("%s: corruption in %s: %pV; run fsck.ocfsx\n",
+		       sbi->dev_name, func, &vaf);
+		va_end(args);
+	}
 	ocfsx_record_error(sb);
 
 	if (policy == OCFSX_ERRORS_PANIC)

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/jbd2.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -53,6 +54,8 @@ enum {
 
 struct ocfsx_sb_info {
 	struct super_block *sb;
+	/* errors=continue re-reports a bad block on every access */
+	struct ratelimit_state err_rs;
 	struct ocfsx_super_block *raw_sb;	/* copy of the primary */
 	unsigned int bbits;
 	unsigned int cbits;

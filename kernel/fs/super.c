@@ -975,6 +975,7 @@ static int ocfsx_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	sb->s_fs_info = sbi;
 	sbi->sb = sb;
+	ratelimit_state_init(&sbi->err_rs, 5 * HZ, 10);
 	sbi->slot = -1;
 	sbi->opts = *opts;
 	strscpy(sbi->dev_name, sb->s_id, sizeof(sbi->dev_name));
