@@ -169,25 +169,24 @@ big "for the truncate"
 expect "big: sectors" "$(stat -c %b "$MNT/big")" $((E * 8))
 check "umount" umount "$MNT"
 check "mount" mount -t ocfsx "$DEV" "$MNT"
-t0=$(date +%s)
-check "truncate big to 0" truncate -s 0 "$MNT/big"
-echo "truncating $E extents took $(($(date +%s) - t0)) s"
-expect "big: nothing left after the truncate" "$(size_blocks big)" "0 0"
-check "umount" umount "$MNT"
-check "fsck.ocfsx -fn clean after the long truncate" fsck.ocfsx -fn "$DEV"
-expect "big: no extents after the truncate" "$(nrecs big)" 0
-check "mount" mount -t ocfsx "$DEV" "$MNT"
-check "rm big" rm "$MNT/big"
+# unmap_all WHAT SIZE_BLOCKS CMD...: CMD frees all of big; then big has
+# SIZE_BLOCKS ("size sectors"), fsck is clean, and a fresh big follows.
+unmap_all() {
+	what=$1 want=$2
+	shift 2
+	t0=$(date +%s)
+	check "$what all of big" "$@"
+	echo "$what $E extents took $(($(date +%s) - t0)) s"
+	expect "big: size and blocks after the $what" "$(size_blocks big)" "$want"
+	check "umount" umount "$MNT"
+	check "fsck.ocfsx -fn clean after the long $what" fsck.ocfsx -fn "$DEV"
+	expect "big: no extents after the $what" "$(nrecs big)" 0
+	check "mount" mount -t ocfsx "$DEV" "$MNT"
+	check "rm big" rm "$MNT/big"
+}
+unmap_all truncate "0 0" truncate -s 0 "$MNT/big"
 big "for the punch"
-t0=$(date +%s)
-check "punch all of big" extent_io falloc "$MNT/big" punch 0 $((2 * E * U))
-echo "punching $E extents took $(($(date +%s) - t0)) s"
-expect "big: size kept, nothing allocated after the punch" "$(size_blocks big)" "$(((2 * E - 1) * U)) 0"
-check "umount" umount "$MNT"
-check "fsck.ocfsx -fn clean after the long punch" fsck.ocfsx -fn "$DEV"
-expect "big: no extents after the punch" "$(nrecs big)" 0
-check "mount" mount -t ocfsx "$DEV" "$MNT"
-check "rm big" rm "$MNT/big"
+unmap_all punch "$(((2 * E - 1) * U)) 0" extent_io falloc "$MNT/big" punch 0 $((2 * E * U))
 big "for the cut"
 sync
 J=$(echo /proc/fs/jbd2/vda-*)
