@@ -80,6 +80,13 @@ static int emit_region(struct inode *dir, struct dir_context *ctx,
 
 		if (!dirent_ok(region, len, off)) {
 			bad_dirent(dir, blkno, off);
+			/*
+			 * getdents drops the error when it already has
+			 * entries: the next call must start at the bad
+			 * record, not re-emit the last good one forever.
+			 */
+			if (off > start)
+				ctx->pos = base + off;
 			return -EFSCORRUPTED;
 		}
 		rl = le16_to_cpu(de->de_rec_len);

@@ -5,7 +5,8 @@
 # dirent blocks, slot map, heartbeat and journal superblock. Each image is
 # mounted: the mount either fails with a kernel line saying why, or works
 # and then ls -lR, reading every file, creating, writing and removing and
-# umount all return (errors allowed) and nothing oopses (the harness fails
+# umount all return (errors allowed; ls -lR and find must end within
+# 60 s) and nothing oopses (the harness fails
 # on BUG/Oops/WARNING). fsck.ocfsx -f -n must not crash on any of them.
 # OCFSX_TEST_FUZZ_CASES and OCFSX_TEST_SEED (printed) change the set.
 # vm: nodes=1 timeout=900 disk=128M
@@ -49,8 +50,14 @@ check "snapshot of the volume" fs_fuzz snapshot "$DEV" "$VOL_BLOCKS" /tmp/snap
 # exercise: everything a user might do on a damaged volume; failures are
 # fine, a hang is not.
 exercise() {
-	timeout 60 ls -lR "$MNT" >/dev/null 2>&1 || true
-	timeout 60 find "$MNT" -type f -exec cat {} + >/dev/null 2>&1 || true
+	# A walk of this small tree still going after 60 s loops (readdir
+	# once handed out its last good entry again and again).
+	rc=0
+	timeout 60 ls -lR "$MNT" >/dev/null 2>&1 || rc=$?
+	case $rc in 124|143) fail "image $c: ls -lR of the damaged volume ran 60 s without ending" ;; esac
+	rc=0
+	timeout 60 find "$MNT" -type f -exec cat {} + >/dev/null 2>&1 || rc=$?
+	case $rc in 124|143) fail "image $c: find over the damaged volume ran 60 s without ending" ;; esac
 	timeout 60 sh -c "echo new >'$MNT/new' && seq 1 5000 >>'$MNT/medium' && mkdir '$MNT/newdir' && mv '$MNT/small' '$MNT/newdir/' && rm -rf '$MNT/dir/sub' && touch '$MNT/dir/entry-with-a-name-long-enough-to-fill-blocks-5'" >/dev/null 2>&1 || true
 	timeout 60 sync || true
 }
